@@ -1,0 +1,112 @@
+// The `driftless` command. Subcommands grow with the toolkit; today: version, convert and
+// semver (the shared libraries' parsers, usable from scripts).
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftless/core/error.h"
+#include "driftless/core/json.h"
+#include "driftless/core/semver.h"
+#include "driftless/core/yaml.h"
+
+namespace {
+
+namespace core = driftless::core;
+
+constexpr std::string_view kUsage = R"(driftless: GitOps toolkit compatible with Flux v2
+
+Usage:
+  driftless version                         print the version
+  driftless convert --to json|yaml [FILE]   convert YAML/JSON documents (stdin when FILE is -
+                                            or absent); JSON output is one document per line
+  driftless semver RANGE VERSION...         print the highest VERSION matching RANGE (Flux rules)
+  driftless help                            this text
+)";
+
+std::string readInput(const std::string& path) {
+  if (path.empty() || path == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::Error("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int convert(const std::vector<std::string>& args) {
+  std::string to;
+  std::string file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--to" && i + 1 < args.size()) {
+      to = args[++i];
+    } else if (args[i].rfind("--to=", 0) == 0) {
+      to = args[i].substr(5);
+    } else {
+      file = args[i];
+    }
+  }
+  if (to != "json" && to != "yaml") {
+    std::cerr << "driftless convert: --to must be json or yaml\n";
+    return 2;
+  }
+  core::YamlParseOptions options;
+  options.source = file.empty() ? "<stdin>" : file;
+  auto docs = core::parseYamlStream(readInput(file), options);
+  if (to == "yaml") {
+    std::cout << core::toYamlStream(docs);
+    return 0;
+  }
+  for (const auto& d : docs)
+    std::cout << core::toJson(d) << '\n';
+  return 0;
+}
+
+int semver(const std::vector<std::string>& args) {
+  if (args.size() < 2) {
+    std::cerr << "driftless semver: need a RANGE and at least one VERSION\n";
+    return 2;
+  }
+  auto range = core::Constraints::parse(args[0]);
+  std::optional<core::Version> best;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    auto v = core::Version::parseFlux(args[i]);
+    if (v && range.check(*v) && (!best || best->compare(*v) < 0)) best = v;
+  }
+  if (!best) {
+    std::cerr << "no match found for semver: " << args[0] << '\n';
+    return 1;
+  }
+  std::cout << best->original() << '\n';
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "version" || cmd == "--version") {
+      std::cout << "driftless " << DRIFTLESS_VERSION << '\n';
+      return 0;
+    }
+    if (cmd == "convert") return convert(args);
+    if (cmd == "semver") return semver(args);
+  } catch (const core::Error& e) {
+    std::cerr << "driftless " << cmd << ": " << e.what() << '\n';
+    return 1;
+  }
+  std::cerr << "driftless: unknown command \"" << cmd << "\"\n" << kUsage;
+  return 2;
+}

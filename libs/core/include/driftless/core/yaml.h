@@ -1,0 +1,51 @@
+#pragma once
+
+// YAML parsing (libyaml) and printing in the style of kubectl and kustomize.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftless/core/value.h"
+
+namespace driftless::core {
+
+// How plain (unquoted) scalars are resolved.
+enum class YamlSchema {
+  // YAML 1.1 as Kubernetes reads it (sigs.k8s.io/yaml, go-yaml v2): yes/no/on/off/y/n are
+  // booleans, 0x/0 octal integers, `~` and null are null.
+  Kubernetes,
+  // YAML 1.2 core schema (go-yaml v3, kustomize's kyaml): only true/false are booleans.
+  Core,
+};
+
+struct YamlParseOptions {
+  YamlSchema schema = YamlSchema::Kubernetes;
+  // Name of the input used in error messages (`file:line:column: problem`).
+  std::string source = "<input>";
+  // Keep documents that are empty (only `---` or comments) as null values.
+  bool keepEmptyDocuments = false;
+};
+
+// Parses a multi-document stream. Anchors, aliases and merge keys (`<<`) are resolved;
+// comments are skipped; mapping keys that are not strings are converted as Kubernetes does
+// (`1: a` has the key "1"); duplicate keys are an error, as in go-yaml.
+std::vector<Value> parseYamlStream(std::string_view text, const YamlParseOptions& options = {});
+
+// Parses a stream that must hold exactly one document (an empty stream gives null).
+Value parseYaml(std::string_view text, const YamlParseOptions& options = {});
+
+struct YamlPrintOptions {
+  int indent = 2;
+};
+
+// Prints one document the way kubectl and kustomize do: block style, 2-space indent,
+// sequences not indented under their key, strings quoted only when needed (and when a
+// YAML 1.1 reader would take them for something else), multi-line strings as literal blocks.
+std::string toYaml(const Value& value, const YamlPrintOptions& options = {});
+void appendYaml(std::string& out, const Value& value, const YamlPrintOptions& options = {});
+
+// Prints documents separated by `---\n`.
+std::string toYamlStream(const std::vector<Value>& documents, const YamlPrintOptions& options = {});
+
+}  // namespace driftless::core
