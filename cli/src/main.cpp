@@ -3,7 +3,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -29,12 +28,13 @@ Usage:
 )";
 
 std::string readInput(const std::string& path) {
+  std::ostringstream ss;
   if (path.empty() || path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    ss << std::cin.rdbuf();
+    return ss.str();
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::Error("cannot read " + path);
-  std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
