@@ -3,13 +3,18 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <csignal>
+
+#include "driftless/apiserver/api_server.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/log.h"
 #include "driftless/core/semver.h"
 #include "driftless/core/yaml.h"
 
@@ -21,6 +26,9 @@ constexpr std::string_view kUsage = R"(driftless: GitOps toolkit compatible with
 
 Usage:
   driftless version                         print the version
+  driftless apiserver --data-dir DIR [--bind ADDR] [--port N]
+                                            run the embedded Kubernetes-API-compatible control
+                                            plane in the foreground; writes DIR/kubeconfig
   driftless convert --to json|yaml [FILE]   convert YAML/JSON documents (stdin when FILE is -
                                             or absent); JSON output is one document per line
   driftless semver RANGE VERSION...         print the highest VERSION matching RANGE (Flux rules)
@@ -67,6 +75,52 @@ int convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+int apiserver(const std::vector<std::string>& args) {
+  driftless::apiserver::ApiServerOptions options;
+  std::string logLevel = "info";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    auto value = [&](std::string_view flag) -> std::optional<std::string> {
+      if (args[i] == flag && i + 1 < args.size()) return args[++i];
+      std::string prefix = std::string(flag) + "=";
+      if (args[i].rfind(prefix, 0) == 0) return args[i].substr(prefix.size());
+      return std::nullopt;
+    };
+    if (auto v = value("--data-dir")) {
+      options.dataDir = *v;
+    } else if (auto b = value("--bind")) {
+      options.bind = *b;
+    } else if (auto p = value("--port")) {
+      options.port = static_cast<std::uint16_t>(std::stoi(*p));
+    } else if (auto l = value("--log-level")) {
+      logLevel = *l;
+    } else {
+      std::cerr << "driftless apiserver: unknown flag " << args[i] << '\n';
+      return 2;
+    }
+  }
+  if (options.dataDir.empty()) {
+    std::cerr << "driftless apiserver: --data-dir is required\n";
+    return 2;
+  }
+  // Block the stop signals before any thread starts, then wait for one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  core::Logger log(core::makeFdLogSink(2), core::parseLogLevel(logLevel), core::LogEncoding::Json);
+  driftless::apiserver::ApiServer server(options, log.withName("apiserver"));
+  server.start();
+  log.info("serving", {{"port", static_cast<int>(server.port())},
+                       {"kubeconfig", server.kubeconfigPath().string()}});
+  std::cout << server.kubeconfigPath().string() << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log.info("shutting down", {{"signal", sig}});
+  server.stop();
+  return 0;
+}
+
 int semver(const std::vector<std::string>& args) {
   if (args.size() < 2) {
     std::cerr << "driftless semver: need a RANGE and at least one VERSION\n";
@@ -102,6 +156,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "convert") return convert(args);
+    if (cmd == "apiserver") return apiserver(args);
     if (cmd == "semver") return semver(args);
   } catch (const core::Error& e) {
     std::cerr << "driftless " << cmd << ": " << e.what() << '\n';

@@ -1,0 +1,50 @@
+#pragma once
+
+// The embedded Kubernetes-API-compatible control plane: discovery, OpenAPI, and the REST verbs
+// over the SQLite store, served over HTTPS with bearer-token authentication.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "driftless/apiserver/http_server.h"
+#include "driftless/apiserver/registry.h"
+#include "driftless/apiserver/store.h"
+#include "driftless/core/log.h"
+
+namespace driftless::apiserver {
+
+struct ApiServerOptions {
+  std::filesystem::path dataDir;
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;
+  // Extra names for the serving certificate.
+  std::vector<std::string> hosts;
+  StoreOptions store;
+};
+
+class ApiServer {
+ public:
+  // Opens the data directory (certificates, token, database), registers the built-in
+  // resources and every stored CRD, creates the default namespaces, binds the port and writes
+  // <dataDir>/kubeconfig. Throws core::Error when any of it fails.
+  ApiServer(ApiServerOptions options, core::Logger logger);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  void start();
+  void stop();
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  [[nodiscard]] std::filesystem::path kubeconfigPath() const;
+
+  // Handles one request (exposed for tests that bypass TLS).
+  void handle(const HttpRequest& request, ResponseWriter& writer);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace driftless::apiserver

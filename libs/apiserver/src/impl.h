@@ -1,0 +1,101 @@
+#pragma once
+
+// Private implementation of ApiServer, split over api_server.cpp (transport, discovery,
+// OpenAPI, CRDs) and resources.cpp (the REST verbs on objects).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "api_error.h"
+#include "driftless/apiserver/api_server.h"
+#include "driftless/apiserver/registry.h"
+#include "driftless/apiserver/store.h"
+#include "driftless/core/log.h"
+
+namespace driftless::apiserver {
+
+// What a resource URL names.
+struct RequestInfo {
+  std::string group;
+  std::string version;
+  std::string namespace_;  // empty: cluster-scoped or all namespaces
+  std::string resource;    // plural
+  std::string name;
+  std::string subresource;
+  ResourceInfoPtr info;
+};
+
+class ApiServer::Impl {
+ public:
+  Impl(ApiServerOptions options, core::Logger logger);
+
+  void start();
+  void stop();
+  [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] std::filesystem::path kubeconfigPath() const {
+    return options_.dataDir / "kubeconfig";
+  }
+  void handle(const HttpRequest& req, ResponseWriter& w);
+
+ private:
+  // api_server.cpp
+  void dispatch(const HttpRequest& req, ResponseWriter& w);
+  bool serveDiscovery(const HttpRequest& req, ResponseWriter& w);
+  bool serveOpenApi(const HttpRequest& req, ResponseWriter& w);
+  RequestInfo parseResourcePath(const std::vector<std::string>& segments, std::size_t versionIndex,
+                                std::string group, std::string version) const;
+  void syncCrd(const std::string& name, const StoredObjectPtr& crd);
+  void loadCrds();
+  void ensureDefaultNamespaces();
+  void writeKubeconfig();
+  core::Value crdOpenApiDocument(const std::string& group, const std::string& version) const;
+
+  // resources.cpp
+  void serveResource(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  core::Value getObject(const RequestInfo& info) const;
+  void listObjects(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void watchObjects(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void createObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void updateObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void patchObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void deleteObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  void deleteCollection(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
+  core::Value prepareCreate(const HttpRequest& req, const RequestInfo& info, core::Value obj) const;
+  core::Value prepareUpdate(const RequestInfo& info, const core::Value& current, core::Value obj,
+                            bool requireResourceVersion) const;
+  core::Value applyPatch(const HttpRequest& req, const RequestInfo& info,
+                         const core::Value& current) const;
+  void afterWrite(const RequestInfo& info, const MutationResult& result);
+  void respondObject(const HttpRequest& req, ResponseWriter& w, int code, const RequestInfo& info,
+                     const core::Value& obj) const;
+  void checkNamespace(const RequestInfo& info) const;
+  // Deletes the contents of a Terminating namespace, then the namespace once it is empty.
+  void finalizeNamespace(const std::string& name);
+  // Background housekeeping: finishes Terminating namespaces.
+  void housekeepingLoop();
+
+  ApiServerOptions options_;
+  core::Logger log_;
+  StorePtr store_;
+  std::unique_ptr<Registry> registry_;
+  std::string token_;
+  std::string caPem_;
+  std::unique_ptr<HttpServer> http_;
+  std::mutex stopMutex_;
+  std::condition_variable stopCv_;
+  bool stopping_ = false;
+  std::thread housekeeping_;
+};
+
+// Helpers shared by both files.
+void sendJson(ResponseWriter& w, int code, const core::Value& body,
+              const std::vector<std::pair<std::string, std::string>>& headers = {});
+void sendError(ResponseWriter& w, const ApiError& e);
+core::Value decodeBody(const HttpRequest& req);
+bool parseBool(const std::string& text);
+
+}  // namespace driftless::apiserver

@@ -1,0 +1,763 @@
+// The REST verbs on objects: get, list, watch, create, update, patch, delete, deletecollection,
+// with Kubernetes' object semantics (uid, generation, resourceVersion preconditions, status
+// subresource, finalizers and deletionTimestamp, dry runs, namespaces).
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <utility>
+
+#include "driftless/core/error.h"
+#include "driftless/core/json.h"
+#include "driftless/kube/patch.h"
+#include "driftless/kube/selector.h"
+#include "impl.h"
+#include "strategic.h"
+#include "table.h"
+
+namespace driftless::apiserver {
+
+namespace {
+
+constexpr std::string_view kCrdResource = "apiextensions.k8s.io/customresourcedefinitions";
+
+std::string newUid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t a = rng();
+  std::uint64_t b = rng();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string randomSuffix() {
+  static const char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(0, 26);
+  std::string s;
+  for (int i = 0; i < 5; ++i)
+    s += kAlphabet[pick(rng)];
+  return s;
+}
+
+std::string nowTimestamp() {
+  return formatTimestamp(std::chrono::system_clock::now());
+}
+
+ObjectKey keyOf(const RequestInfo& info, const std::string& name) {
+  return ObjectKey{info.info->storageResource(), info.info->namespaced ? info.namespace_ : "",
+                   name};
+}
+
+// RFC 1123 subdomain: lower-case alphanumerics, '-' and '.', at most 253 characters.
+bool isDnsSubdomain(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-' || c == '.'; });
+}
+
+// The parts of an object that count for metadata.generation: everything outside metadata (and
+// outside status when the status subresource exists).
+bool specChanged(const core::Value& a, const core::Value& b, bool statusSubresource) {
+  std::vector<std::string> keys;
+  for (const auto* v : {&a, &b}) {
+    if (!v->isObject()) continue;
+    for (const auto& m : v->asObject()) {
+      if (m.key == "metadata" || m.key == "apiVersion" || m.key == "kind") continue;
+      if (statusSubresource && m.key == "status") continue;
+      if (std::find(keys.begin(), keys.end(), m.key) == keys.end()) keys.push_back(m.key);
+    }
+  }
+  for (const auto& k : keys) {
+    if (!(a[k] == b[k])) return true;
+  }
+  return false;
+}
+
+std::int64_t parseRevision(const std::string& text) {
+  if (text.empty()) return 0;
+  try {
+    std::size_t pos = 0;
+    long long v = std::stoll(text, &pos);
+    if (pos != text.size() || v < 0) throw std::invalid_argument("rv");
+    return v;
+  } catch (const std::exception&) {
+    throw badRequest("invalid resource version \"" + text + "\"");
+  }
+}
+
+std::optional<std::string> fieldOf(const core::Value& obj, std::string_view field) {
+  const core::Value* cur = &obj;
+  std::size_t i = 0;
+  while (i <= field.size()) {
+    std::size_t dot = field.find('.', i);
+    if (dot == std::string_view::npos) dot = field.size();
+    cur = cur->find(field.substr(i, dot - i));
+    if (cur == nullptr) return std::nullopt;
+    i = dot + 1;
+  }
+  if (cur->isString()) return cur->asString();
+  if (cur->isBool()) return cur->asBool() ? "true" : "false";
+  if (cur->isNumber()) return core::toJson(*cur);
+  return std::nullopt;
+}
+
+struct Selectors {
+  kube::LabelSelector labels;
+  kube::FieldSelector fields;
+
+  bool matches(const core::Value& obj) const {
+    if (!labels.empty() && !labels.matches(obj["metadata"]["labels"])) return false;
+    if (fields.empty()) return true;
+    return fields.matches([&](std::string_view f) { return fieldOf(obj, f); });
+  }
+};
+
+Selectors parseSelectors(const HttpRequest& req, const ResourceInfo& r) {
+  Selectors s;
+  try {
+    s.labels = kube::LabelSelector::parse(req.param("labelSelector"));
+    s.fields = kube::FieldSelector::parse(req.param("fieldSelector"));
+  } catch (const core::Error& e) {
+    throw badRequest(e.what());
+  }
+  for (const auto& f : s.fields.fields()) {
+    bool ok = f == "metadata.name" || f == "metadata.namespace";
+    if (r.plural == "events") {
+      ok = ok || f.rfind("involvedObject.", 0) == 0 || f == "reason" || f == "type" ||
+           f == "source" || f == "reportingComponent" || f == "regarding.kind" ||
+           f == "regarding.name" || f == "regarding.namespace";
+    }
+    if (r.plural == "secrets") ok = ok || f == "type";
+    if (r.plural == "pods") ok = ok || f == "spec.nodeName" || f == "status.phase";
+    if (r.plural == "namespaces") ok = ok || f == "status.phase";
+    if (!ok) {
+      throw badRequest("field label not supported: " + f);
+    }
+  }
+  return s;
+}
+
+bool wantsTable(const HttpRequest& req) {
+  return req.header("accept").find("as=Table") != std::string_view::npos;
+}
+
+bool isDryRun(const HttpRequest& req) {
+  auto it = req.query.equal_range("dryRun");
+  for (auto i = it.first; i != it.second; ++i) {
+    if (i->second == "All") return true;
+    throw badRequest("Invalid dry run value: \"" + i->second + "\"");
+  }
+  return false;
+}
+
+// After an update: an object being deleted whose last finalizer went away is removed.
+Mutation finalizeUpdate(const RequestInfo& info, core::Value next) {
+  const core::Value& meta = next["metadata"];
+  bool deleting = !meta["deletionTimestamp"].isNull();
+  bool finalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();
+  bool namespaceObject = info.info->plural == "namespaces" && info.info->group.empty();
+  if (deleting && !finalizers && !namespaceObject) return Remove{};
+  return Put{std::move(next)};
+}
+
+void resourcesOfCrdChecked(const core::Value& crd) {
+  try {
+    (void)resourcesOfCrd(crd);
+  } catch (const core::Error& e) {
+    throw ApiError(422, "Invalid", e.what());
+  }
+}
+
+core::Value statusSuccess(const RequestInfo& info, const std::string& name,
+                          const core::Value& uid) {
+  core::Value details = statusDetails(name, info.group, info.resource);
+  if (!uid.isNull()) details["uid"] = uid;
+  return core::Object{{"kind", "Status"},
+                      {"apiVersion", "v1"},
+                      {"metadata", core::Object{}},
+                      {"status", "Success"},
+                      {"details", details}};
+}
+
+}  // namespace
+
+void ApiServer::Impl::respondObject(const HttpRequest& req, ResponseWriter& w, int code,
+                                    const RequestInfo& info, const core::Value& obj) const {
+  if (wantsTable(req)) {
+    std::vector<const core::Value*> objs{&obj};
+    sendJson(w, code,
+             makeTable(*info.info, objs, req.param("includeObject", "Metadata"), true,
+                       obj["metadata"]["resourceVersion"].isString()
+                           ? obj["metadata"]["resourceVersion"].asString()
+                           : ""));
+    return;
+  }
+  sendJson(w, code, obj);
+}
+
+void ApiServer::Impl::checkNamespace(const RequestInfo& info) const {
+  if (!info.info->namespaced) return;
+  if (info.namespace_.empty()) throw badRequest("the namespace of the object is required");
+  auto ns = store_->get(ObjectKey{"/namespaces", "", info.namespace_});
+  if (!ns) throw notFound("namespaces", "", info.namespace_);
+  if (!ns->object["metadata"]["deletionTimestamp"].isNull()) {
+    throw ApiError(403, "Forbidden",
+                   info.resource + " \"" + info.name +
+                       "\" is forbidden: unable to create new content in namespace " +
+                       info.namespace_ + " because it is being terminated");
+  }
+}
+
+void ApiServer::Impl::serveResource(const HttpRequest& req, ResponseWriter& w,
+                                    const RequestInfo& info) {
+  const std::string& m = req.method;
+  if (info.name.empty()) {
+    if (m == "GET") {
+      std::string watch = req.param("watch");
+      if (!watch.empty() && parseBool(watch)) {
+        watchObjects(req, w, info);
+      } else {
+        listObjects(req, w, info);
+      }
+      return;
+    }
+    if (m == "POST") return createObject(req, w, info);
+    if (m == "DELETE") return deleteCollection(req, w, info);
+    throw methodNotAllowed("the server does not allow this method on the requested resource");
+  }
+  if (m == "GET") return respondObject(req, w, 200, info, getObject(info));
+  if (m == "PUT") return updateObject(req, w, info);
+  if (m == "PATCH") return patchObject(req, w, info);
+  if (m == "DELETE") return deleteObject(req, w, info);
+  throw methodNotAllowed("the server does not allow this method on the requested resource");
+}
+
+core::Value ApiServer::Impl::getObject(const RequestInfo& info) const {
+  auto obj = store_->get(keyOf(info, info.name));
+  if (!obj) throw notFound(info.resource, info.group, info.name);
+  return obj->object;
+}
+
+void ApiServer::Impl::listObjects(const HttpRequest& req, ResponseWriter& w,
+                                  const RequestInfo& info) {
+  Selectors sel = parseSelectors(req, *info.info);
+  std::int64_t revision = 0;
+  auto objects = store_->list(info.info->storageResource(), info.namespace_, revision);
+  std::vector<const core::Value*> matching;
+  for (const auto& o : objects) {
+    if (sel.matches(o->object)) matching.push_back(&o->object);
+  }
+  std::string rv = std::to_string(revision);
+  if (wantsTable(req)) {
+    sendJson(w, 200,
+             makeTable(*info.info, matching, req.param("includeObject", "Metadata"), true, rv));
+    return;
+  }
+  core::Array items;
+  items.reserve(matching.size());
+  for (const auto* o : matching)
+    items.push_back(*o);
+  sendJson(w, 200,
+           core::Object{{"kind", info.info->kind + "List"},
+                        {"apiVersion", info.info->apiVersion()},
+                        {"metadata", core::Object{{"resourceVersion", rv}}},
+                        {"items", core::Value(std::move(items))}});
+}
+
+void ApiServer::Impl::watchObjects(const HttpRequest& req, ResponseWriter& w,
+                                   const RequestInfo& info) {
+  Selectors sel = parseSelectors(req, *info.info);
+  const bool table = wantsTable(req);
+  const std::string includeObject = req.param("includeObject", "Metadata");
+  const bool bookmarks = parseBool(req.param("allowWatchBookmarks"));
+  long timeoutSeconds = 1800;
+  if (req.hasParam("timeoutSeconds")) {
+    timeoutSeconds = std::clamp(std::atol(req.param("timeoutSeconds").c_str()), 0L, 3600L);
+  }
+  const std::string rvParam = req.param("resourceVersion");
+  WatchFilter filter{info.info->storageResource(), info.namespace_, ""};
+  if (auto name = sel.fields.requiresExactMatch("metadata.name")) filter.name = *name;
+
+  std::vector<StoredObjectPtr> initial;
+  std::int64_t from = 0;
+  if (rvParam.empty() || rvParam == "0") {
+    initial = store_->list(filter.resource, filter.namespace_, from);
+  } else {
+    from = parseRevision(rvParam);
+  }
+  WatchPtr watch = store_->watch(filter, from);
+  if (!w.beginStream(200, "application/json")) return;
+  bool headersSent = false;
+  auto encode = [&](const char* type, const core::Value& obj) {
+    core::Value payload = obj;
+    if (table) {
+      std::vector<const core::Value*> objs{&obj};
+      payload = makeTable(*info.info, objs, includeObject, !headersSent, "");
+      headersSent = true;
+    }
+    std::string line = core::toJson(core::Object{{"type", type}, {"object", std::move(payload)}});
+    line += '\n';
+    return w.writeChunk(line);
+  };
+  if (!watch) {
+    ApiError e = gone("too old resource version: " + rvParam + " (" +
+                      std::to_string(store_->oldestRevision()) + ")");
+    encode("ERROR", e.toStatus());
+    w.endStream();
+    return;
+  }
+  for (const auto& o : initial) {
+    if (!filter.name.empty() && o->object["metadata"]["name"].asString() != filter.name) continue;
+    if (sel.matches(o->object) && !encode("ADDED", o->object)) return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds(timeoutSeconds);
+  auto nextBookmark = Clock::now() + std::chrono::seconds(60);
+  std::int64_t lastRevision = from;
+  while (Clock::now() < deadline && !watch->closed()) {
+    auto events = watch->next(std::chrono::milliseconds(500));
+    for (const auto& ev : events) {
+      lastRevision = ev.revision;
+      if (!sel.matches(ev.object->object)) continue;
+      const char* type = ev.type == EventType::Added      ? "ADDED"
+                         : ev.type == EventType::Modified ? "MODIFIED"
+                                                          : "DELETED";
+      if (!encode(type, ev.object->object)) {
+        watch->stop();
+        return;
+      }
+    }
+    if (events.empty() && w.clientGone()) break;
+    if (bookmarks && Clock::now() >= nextBookmark) {
+      nextBookmark = Clock::now() + std::chrono::seconds(60);
+      std::int64_t rv = std::max(lastRevision, from);
+      core::Value mark =
+          core::Object{{"kind", info.info->kind},
+                       {"apiVersion", info.info->apiVersion()},
+                       {"metadata", core::Object{{"resourceVersion", std::to_string(rv)}}}};
+      std::string line = core::toJson(core::Object{{"type", "BOOKMARK"}, {"object", mark}}) + "\n";
+      if (!w.writeChunk(line)) break;
+    }
+  }
+  watch->stop();
+  w.endStream();
+}
+
+core::Value ApiServer::Impl::prepareCreate(const HttpRequest& req, const RequestInfo& info,
+                                           core::Value obj) const {
+  const ResourceInfo& r = *info.info;
+  if (!obj.isObject()) throw badRequest("the body of the request must be a JSON object");
+  if (obj["apiVersion"].isNull()) obj["apiVersion"] = r.apiVersion();
+  if (obj["kind"].isNull()) obj["kind"] = r.kind;
+  if (!(obj["apiVersion"] == core::Value(r.apiVersion())) ||
+      !(obj["kind"] == core::Value(r.kind))) {
+    throw badRequest("the API version in the data (" + core::toJson(obj["apiVersion"]) + "/" +
+                     core::toJson(obj["kind"]) + ") does not match the expected API version (" +
+                     r.apiVersion() + "/" + r.kind + ")");
+  }
+  core::Value& meta = obj["metadata"];
+  if (meta.isNull()) meta = core::Object{};
+  if (!meta.isObject()) throw badRequest("metadata must be an object");
+  std::string name =
+      std::as_const(meta)["name"].isString() ? std::as_const(meta)["name"].asString() : "";
+  if (name.empty() && std::as_const(meta)["generateName"].isString() &&
+      !std::as_const(meta)["generateName"].asString().empty()) {
+    name = std::as_const(meta)["generateName"].asString() + randomSuffix();
+    meta["name"] = name;
+  }
+  if (name.empty()) {
+    throw invalid(r.kind, r.group, "",
+                  {{"FieldValueRequired", "name or generateName is required", "metadata.name"}});
+  }
+  if (!info.name.empty() && info.name != name)
+    throw badRequest("the name of the object (" + name + ") does not match the name on the URL (" +
+                     info.name + ")");
+  bool dnsLabelOk = isDnsSubdomain(name);
+  if (!dnsLabelOk) {
+    throw invalid(
+        r.kind, r.group, name,
+        {{"FieldValueInvalid",
+          "Invalid value: \"" + name +
+              "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+              "characters, '-' or '.', and must start and end with an alphanumeric character",
+          "metadata.name"}});
+  }
+  if (r.namespaced) {
+    if (std::as_const(meta)["namespace"].isString() &&
+        !std::as_const(meta)["namespace"].asString().empty() &&
+        std::as_const(meta)["namespace"].asString() != info.namespace_) {
+      throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request");
+    }
+    meta["namespace"] = info.namespace_;
+  } else {
+    meta.asObject().erase("namespace");
+  }
+  if (std::as_const(meta)["resourceVersion"].isString() &&
+      !std::as_const(meta)["resourceVersion"].asString().empty()) {
+    throw badRequest("resourceVersion should not be set on objects to be created");
+  }
+  meta.asObject().erase("resourceVersion");
+  meta.asObject().erase("deletionTimestamp");
+  meta.asObject().erase("deletionGracePeriodSeconds");
+  meta["uid"] = newUid();
+  meta["creationTimestamp"] = nowTimestamp();
+  meta["generation"] = 1;
+  if (r.hasSubresource("status") && r.custom) obj.asObject().erase("status");
+  if (r.plural == "namespaces" && r.group.empty()) {
+    core::Value& labels = meta["labels"];
+    if (labels.isNull()) labels = core::Object{};
+    labels["kubernetes.io/metadata.name"] = name;
+  }
+  std::string manager = req.param("fieldManager");
+  if (manager.empty()) {
+    std::string_view agent = req.header("user-agent");
+    manager = std::string(agent.substr(0, agent.find('/')));
+  }
+  if (!manager.empty() && std::as_const(meta)["managedFields"].isNull()) {
+    meta["managedFields"] = core::Array{core::Object{{"manager", manager},
+                                                     {"operation", "Update"},
+                                                     {"apiVersion", r.apiVersion()},
+                                                     {"time", nowTimestamp()},
+                                                     {"fieldsType", "FieldsV1"},
+                                                     {"fieldsV1", core::Object{}}}};
+  }
+  // (Adding top-level keys may move `meta`: nothing below uses it.)
+  if (r.plural == "secrets" && r.group.empty() && std::as_const(obj)["type"].isNull()) {
+    obj["type"] = "Opaque";  // the one built-in default kubectl users notice
+  }
+  if (r.plural == "namespaces" && r.group.empty()) {
+    obj["spec"] = core::Object{{"finalizers", core::Array{"kubernetes"}}};
+    obj["status"] = core::Object{{"phase", "Active"}};
+  }
+  return obj;
+}
+
+core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::Value& current,
+                                           core::Value obj, bool requireResourceVersion) const {
+  const ResourceInfo& r = *info.info;
+  if (!obj.isObject()) throw badRequest("the body of the request must be a JSON object");
+  if (obj["apiVersion"].isNull()) obj["apiVersion"] = r.apiVersion();
+  if (obj["kind"].isNull()) obj["kind"] = r.kind;
+  if (!(obj["kind"] == core::Value(r.kind))) {
+    throw badRequest("the kind in the data (" + core::toJson(obj["kind"]) + ") does not match " +
+                     r.kind);
+  }
+  core::Value& meta = obj["metadata"];
+  if (meta.isNull()) meta = core::Object{};
+  const core::Value& cur = current["metadata"];
+  if (std::as_const(meta)["name"].isString() &&
+      std::as_const(meta)["name"].asString() != info.name) {
+    throw badRequest("the name of the object (" + std::as_const(meta)["name"].asString() +
+                     ") does not match the name on the URL (" + info.name + ")");
+  }
+  const core::Value& rv = std::as_const(meta)["resourceVersion"];
+  if (rv.isString() && !rv.asString().empty()) {
+    if (!(rv == cur["resourceVersion"])) {
+      throw conflict(info.resource, info.group, info.name,
+                     "the object has been modified; please apply your changes to the latest "
+                     "version and try again");
+    }
+  } else if (requireResourceVersion && r.custom) {
+    throw invalid(r.kind, r.group, info.name,
+                  {{"FieldValueInvalid", "Invalid value: 0x0: must be specified for an update",
+                    "metadata.resourceVersion"}});
+  }
+  // Fields the client cannot change.
+  for (const char* k : {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                        "deletionGracePeriodSeconds", "generation", "resourceVersion"}) {
+    if (const core::Value* v = cur.find(k)) {
+      meta[k] = *v;
+    } else {
+      meta.asObject().erase(k);
+    }
+  }
+  if (std::as_const(meta)["managedFields"].isNull() && !cur["managedFields"].isNull())
+    meta["managedFields"] = cur["managedFields"];
+  const bool statusSub = r.hasSubresource("status");
+  if (info.subresource == "status") {
+    // Only .status changes through /status.
+    core::Value merged = current;
+    if (obj.find("status") != nullptr) {
+      merged["status"] = obj["status"];
+    } else {
+      merged.asObject().erase("status");
+    }
+    return merged;
+  }
+  if (statusSub) {
+    if (const core::Value* s = current.find("status")) {
+      obj["status"] = *s;
+    } else {
+      obj.asObject().erase("status");
+    }
+  }
+  std::int64_t generation = cur["generation"].isInt() ? cur["generation"].asInt() : 1;
+  if (specChanged(current, obj, statusSub)) ++generation;
+  core::Value& meta2 = obj["metadata"];  // `meta` may have moved with the status change
+  meta2["generation"] = generation;
+  // Finalizers cannot be added once deletion started.
+  if (!cur["deletionTimestamp"].isNull() && std::as_const(meta2)["finalizers"].isArray()) {
+    for (const auto& f : std::as_const(meta2)["finalizers"].asArray()) {
+      bool had = false;
+      if (cur["finalizers"].isArray()) {
+        for (const auto& g : cur["finalizers"].asArray())
+          had = had || g == f;
+      }
+      if (!had) {
+        throw invalid(r.kind, r.group, info.name,
+                      {{"FieldValueForbidden",
+                        "Forbidden: no new finalizers can be added if the object is being deleted, "
+                        "found new finalizers " +
+                            core::toJson(core::Array{f}),
+                        "metadata.finalizers"}});
+      }
+    }
+  }
+  return obj;
+}
+
+void ApiServer::Impl::afterWrite(const RequestInfo& info, const MutationResult& result) {
+  if (!result.written) return;
+  if (info.info->storageResource() == kCrdResource) {
+    std::string name = info.name.empty() && result.object
+                           ? result.object->object["metadata"]["name"].asString()
+                           : info.name;
+    syncCrd(name,
+            result.deleted ? nullptr : store_->get(ObjectKey{std::string(kCrdResource), "", name}));
+    if (result.deleted) {
+      // The CRD is gone: so are its objects.
+      std::string group = result.object->object["spec"]["group"].asString();
+      std::string plural = result.object->object["spec"]["names"]["plural"].asString();
+      store_->removeAll(group + "/" + plural);
+    }
+  }
+}
+
+void ApiServer::Impl::createObject(const HttpRequest& req, ResponseWriter& w,
+                                   const RequestInfo& info) {
+  if (!info.subresource.empty()) throw methodNotAllowed("create is not supported on subresources");
+  const bool dryRun = isDryRun(req);
+  core::Value obj = prepareCreate(req, info, decodeBody(req));
+  RequestInfo target = info;
+  target.name = obj["metadata"]["name"].asString();
+  checkNamespace(target);
+  if (info.info->storageResource() == kCrdResource) resourcesOfCrdChecked(obj);
+  auto result = store_->mutate(
+      keyOf(target, target.name),
+      [&](const StoredObjectPtr& current) -> Mutation {
+        if (current) throw alreadyExists(info.resource, info.group, target.name);
+        return Put{obj};
+      },
+      dryRun);
+  afterWrite(target, result);
+  respondObject(req, w, 201, target, result.object ? result.object->object : obj);
+}
+
+void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
+                                   const RequestInfo& info) {
+  const bool dryRun = isDryRun(req);
+  core::Value body = decodeBody(req);
+  bool created = false;
+  // (The mutation callback runs under the store's lock and must not read the store itself.)
+  if (!store_->get(keyOf(info, info.name)) && info.subresource.empty()) checkNamespace(info);
+  auto result = store_->mutate(
+      keyOf(info, info.name),
+      [&](const StoredObjectPtr& current) -> Mutation {
+        if (!current) {
+          if (!info.subresource.empty()) throw notFound(info.resource, info.group, info.name);
+          created = true;
+          return Put{prepareCreate(req, info, body)};
+        }
+        core::Value next = prepareUpdate(info, current->object, body, true);
+        return finalizeUpdate(info, std::move(next));
+      },
+      dryRun);
+  afterWrite(info, result);
+  if (result.deleted) {
+    respondObject(req, w, 200, info, result.object->object);
+    return;
+  }
+  respondObject(req, w, created ? 201 : 200, info, result.object ? result.object->object : body);
+}
+
+void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
+                                  const RequestInfo& info) {
+  const bool dryRun = isDryRun(req);
+  auto result = store_->mutate(
+      keyOf(info, info.name),
+      [&](const StoredObjectPtr& current) -> Mutation {
+        if (!current) throw notFound(info.resource, info.group, info.name);
+        core::Value patched = applyPatch(req, info, current->object);
+        core::Value next = prepareUpdate(info, current->object, std::move(patched), false);
+        return finalizeUpdate(info, std::move(next));
+      },
+      dryRun);
+  afterWrite(info, result);
+  respondObject(req, w, 200, info, result.object->object);
+}
+
+core::Value ApiServer::Impl::applyPatch(const HttpRequest& req, const RequestInfo& info,
+                                        const core::Value& current) const {
+  std::string_view type = req.header("content-type");
+  type = type.substr(0, type.find(';'));
+  core::Value patch;
+  try {
+    patch = type == "application/apply-patch+yaml" ? decodeBody(req)
+                                                   : core::parseJson(req.body, "patch");
+  } catch (const core::Error& e) {
+    throw badRequest(std::string("error decoding patch: ") + e.what());
+  }
+  // Kubernetes treats metadata.resourceVersion inside a patch as a precondition.
+  const core::Value& rv = std::as_const(patch)["metadata"]["resourceVersion"];
+  if (rv.isString() && !(rv == current["metadata"]["resourceVersion"])) {
+    throw conflict(info.resource, info.group, info.name,
+                   "the object has been modified; please apply your changes to the latest version "
+                   "and try again");
+  }
+  try {
+    if (type == "application/merge-patch+json") return kube::applyMergePatch(current, patch);
+    if (type == "application/json-patch+json") return kube::applyJsonPatch(current, patch);
+    if (type == "application/strategic-merge-patch+json") {
+      if (info.info->custom) {
+        throw unsupportedMediaType(
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, "
+            "application/apply-patch+yaml");
+      }
+      return applyStrategicPatch(*info.info, current, patch);
+    }
+  } catch (const ApiError&) {
+    throw;
+  } catch (const kube::MalformedPatchError& e) {
+    throw badRequest(e.what());
+  } catch (const core::Error& e) {
+    throw ApiError(422, "Invalid", e.what());
+  }
+  throw unsupportedMediaType(
+      "the body of the request was in an unknown format - accepted media types include: "
+      "application/json-patch+json, application/merge-patch+json, "
+      "application/strategic-merge-patch+json");
+}
+
+void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
+                                   const RequestInfo& info) {
+  if (!info.subresource.empty()) throw methodNotAllowed("delete is not supported on subresources");
+  const bool dryRun = isDryRun(req);
+  auto result = store_->mutate(
+      keyOf(info, info.name),
+      [&](const StoredObjectPtr& current) -> Mutation {
+        if (!current) throw notFound(info.resource, info.group, info.name);
+        const core::Value& meta = current->object["metadata"];
+        bool hasFinalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();
+        bool isNamespace = info.info->plural == "namespaces" && info.info->group.empty();
+        if (!hasFinalizers && !isNamespace) return Remove{};
+        if (!meta["deletionTimestamp"].isNull()) return Keep{};
+        core::Value obj = current->object;
+        obj["metadata"]["deletionTimestamp"] = nowTimestamp();
+        obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+        obj["metadata"]["generation"] =
+            (meta["generation"].isInt() ? meta["generation"].asInt() : 1) + 1;
+        if (isNamespace) obj["status"]["phase"] = "Terminating";
+        return Put{std::move(obj)};
+      },
+      dryRun);
+  afterWrite(info, result);
+  if (result.deleted || (dryRun && !result.object)) {
+    const core::Value& obj = result.object ? result.object->object : core::nullValue();
+    sendJson(w, 200, statusSuccess(info, info.name, obj["metadata"]["uid"]));
+    return;
+  }
+  if (info.info->plural == "namespaces" && info.info->group.empty() && !dryRun)
+    finalizeNamespace(info.name);
+  auto after = store_->get(keyOf(info, info.name));
+  if (!after) {
+    sendJson(w, 200, statusSuccess(info, info.name, result.object->object["metadata"]["uid"]));
+    return;
+  }
+  respondObject(req, w, 200, info, after->object);
+}
+
+void ApiServer::Impl::deleteCollection(const HttpRequest& req, ResponseWriter& w,
+                                       const RequestInfo& info) {
+  Selectors sel = parseSelectors(req, *info.info);
+  std::int64_t revision = 0;
+  auto objects = store_->list(info.info->storageResource(), info.namespace_, revision);
+  for (const auto& o : objects) {
+    if (!sel.matches(o->object)) continue;
+    RequestInfo one = info;
+    one.name = o->object["metadata"]["name"].asString();
+    one.namespace_ = o->object["metadata"]["namespace"].isString()
+                         ? o->object["metadata"]["namespace"].asString()
+                         : "";
+    auto result = store_->mutate(
+        keyOf(one, one.name),
+        [&](const StoredObjectPtr& current) -> Mutation {
+          if (!current) return Keep{};
+          const core::Value& meta = current->object["metadata"];
+          if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty()))
+            return Remove{};
+          if (!meta["deletionTimestamp"].isNull()) return Keep{};
+          core::Value obj = current->object;
+          obj["metadata"]["deletionTimestamp"] = nowTimestamp();
+          obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+          return Put{std::move(obj)};
+        },
+        isDryRun(req));
+    afterWrite(one, result);
+  }
+  sendJson(w, 200,
+           core::Object{{"kind", "Status"},
+                        {"apiVersion", "v1"},
+                        {"metadata", core::Object{}},
+                        {"status", "Success"}});
+}
+
+void ApiServer::Impl::finalizeNamespace(const std::string& name) {
+  auto ns = store_->get(ObjectKey{"/namespaces", "", name});
+  if (!ns || ns->object["metadata"]["deletionTimestamp"].isNull()) return;
+  bool remaining = false;
+  for (const auto& r : registry_->all()) {
+    if (!r->namespaced || !r->storageVersion) continue;
+    std::int64_t rev = 0;
+    for (const auto& o : store_->list(r->storageResource(), name, rev)) {
+      remaining = true;
+      ObjectKey key{r->storageResource(), name, o->object["metadata"]["name"].asString()};
+      store_->mutate(key, [&](const StoredObjectPtr& current) -> Mutation {
+        if (!current) return Keep{};
+        const core::Value& meta = current->object["metadata"];
+        if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty()))
+          return Remove{};
+        if (!meta["deletionTimestamp"].isNull()) return Keep{};
+        core::Value obj = current->object;
+        obj["metadata"]["deletionTimestamp"] = nowTimestamp();
+        obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+        return Put{std::move(obj)};
+      });
+    }
+  }
+  if (remaining) {
+    // Objects held by finalizers keep the namespace Terminating until they are gone.
+    bool left = false;
+    for (const auto& r : registry_->all()) {
+      if (!r->namespaced || !r->storageVersion) continue;
+      std::int64_t rev = 0;
+      left = left || !store_->list(r->storageResource(), name, rev).empty();
+    }
+    if (left) return;
+  }
+  store_->mutate(ObjectKey{"/namespaces", "", name},
+                 [](const StoredObjectPtr& current) -> Mutation {
+                   if (!current) return Keep{};
+                   return Remove{};
+                 });
+}
+
+}  // namespace driftless::apiserver

@@ -1,0 +1,295 @@
+#include "table.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "driftless/core/json.h"
+
+namespace driftless::apiserver {
+
+namespace {
+
+std::string fmt(const char* f, long a, long b = -1) {
+  char buf[64];
+  if (b < 0) {
+    std::snprintf(buf, sizeof buf, f, a);
+  } else {
+    std::snprintf(buf, sizeof buf, f, a, b);
+  }
+  return buf;
+}
+
+// Splits a JSONPath into steps: field names, [n], [*], and [?(@.f=="v")] filters.
+struct Step {
+  enum class Kind { Field, Index, All, Filter } kind = Kind::Field;
+  std::string field;
+  std::size_t index = 0;
+  std::string filterField;  // dotted path below @
+  core::Value filterValue;
+  bool filterNotEqual = false;
+};
+
+Step fieldStep(std::string name) {
+  Step s;
+  s.field = std::move(name);
+  return s;
+}
+
+std::vector<Step> parsePath(const std::string& text) {
+  std::vector<Step> steps;
+  std::string p = text;
+  if (!p.empty() && p.front() == '{' && p.back() == '}') p = p.substr(1, p.size() - 2);
+  std::size_t i = 0;
+  while (i < p.size()) {
+    if (p[i] == '.') {
+      ++i;
+      std::size_t end = p.find_first_of(".[", i);
+      if (end == std::string::npos) end = p.size();
+      if (end > i) steps.push_back(fieldStep(p.substr(i, end - i)));
+      i = end;
+    } else if (p[i] == '[') {
+      std::size_t close = p.find(']', i);
+      if (p.compare(i, 3, "[?(") == 0) close = p.find(")]", i) + 1;
+      if (close == std::string::npos || close == 0) break;
+      std::string inner = p.substr(i + 1, close - i - 1);
+      i = close + 1;
+      Step s;
+      if (inner == "*") {
+        s.kind = Step::Kind::All;
+      } else if (inner.rfind("?(@.", 0) == 0 && inner.back() == ')') {
+        std::string expr = inner.substr(4, inner.size() - 5);
+        std::size_t op = expr.find("==");
+        s.filterNotEqual = false;
+        if (op == std::string::npos) {
+          op = expr.find("!=");
+          s.filterNotEqual = true;
+        }
+        if (op == std::string::npos) continue;
+        s.kind = Step::Kind::Filter;
+        s.filterField = expr.substr(0, op);
+        std::string value = expr.substr(op + 2);
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+          s.filterValue = value.substr(1, value.size() - 2);
+        } else {
+          try {
+            s.filterValue = core::parseJson(value);
+          } catch (const std::exception&) {
+            s.filterValue = value;
+          }
+        }
+      } else if (inner.size() >= 2 && (inner.front() == '\'' || inner.front() == '"')) {
+        s.kind = Step::Kind::Field;
+        s.field = inner.substr(1, inner.size() - 2);
+      } else {
+        s.kind = Step::Kind::Index;
+        s.index = static_cast<std::size_t>(std::strtoul(inner.c_str(), nullptr, 10));
+      }
+      steps.push_back(std::move(s));
+    } else {
+      std::size_t end = p.find_first_of(".[", i);
+      if (end == std::string::npos) end = p.size();
+      steps.push_back(fieldStep(p.substr(i, end - i)));
+      i = end;
+    }
+  }
+  return steps;
+}
+
+const core::Value* dotted(const core::Value& v, const std::string& path) {
+  const core::Value* cur = &v;
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    std::size_t dot = path.find('.', i);
+    if (dot == std::string::npos) dot = path.size();
+    cur = cur->find(std::string_view(path).substr(i, dot - i));
+    if (cur == nullptr) return nullptr;
+    i = dot + 1;
+  }
+  return cur;
+}
+
+std::string cellText(const core::Value& v) {
+  if (v.isString()) return v.asString();
+  if (v.isNull()) return "<none>";
+  return core::toJson(v);
+}
+
+}  // namespace
+
+std::string humanDuration(std::chrono::seconds d) {
+  long seconds = static_cast<long>(d.count());
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60 * 2) return fmt("%lds", seconds);
+  long minutes = seconds / 60;
+  if (minutes < 10) {
+    long s = seconds % 60;
+    return s == 0 ? fmt("%ldm", minutes) : fmt("%ldm%lds", minutes, s);
+  }
+  if (minutes < 60 * 3) return fmt("%ldm", minutes);
+  long hours = seconds / 3600;
+  if (hours < 8) {
+    long m = minutes % 60;
+    return m == 0 ? fmt("%ldh", hours) : fmt("%ldh%ldm", hours, m);
+  }
+  if (hours < 48) return fmt("%ldh", hours);
+  if (hours < 24 * 8) {
+    long h = hours % 24;
+    return h == 0 ? fmt("%ldd", hours / 24) : fmt("%ldd%ldh", hours / 24, h);
+  }
+  if (hours < 24 * 365 * 2) return fmt("%ldd", hours / 24);
+  if (hours < 24 * 365 * 8) {
+    long dy = (hours / 24) % 365;
+    return dy == 0 ? fmt("%ldy", hours / 24 / 365) : fmt("%ldy%ldd", hours / 24 / 365, dy);
+  }
+  return fmt("%ldy", hours / 24 / 365);
+}
+
+std::vector<const core::Value*> evalJsonPath(const core::Value& root, const std::string& path) {
+  std::vector<const core::Value*> current{&root};
+  for (const Step& step : parsePath(path)) {
+    std::vector<const core::Value*> next;
+    for (const core::Value* v : current) {
+      switch (step.kind) {
+        case Step::Kind::Field:
+          if (const core::Value* f = v->find(step.field)) next.push_back(f);
+          break;
+        case Step::Kind::Index:
+          if (v->isArray() && step.index < v->size()) next.push_back(&v->asArray()[step.index]);
+          break;
+        case Step::Kind::All:
+          if (v->isArray()) {
+            for (const auto& e : v->asArray())
+              next.push_back(&e);
+          } else if (v->isObject()) {
+            for (const auto& m : v->asObject())
+              next.push_back(&m.value);
+          }
+          break;
+        case Step::Kind::Filter:
+          if (!v->isArray()) break;
+          for (const auto& e : v->asArray()) {
+            const core::Value* f = dotted(e, step.filterField);
+            bool eq = f != nullptr && *f == step.filterValue;
+            if (eq != step.filterNotEqual) next.push_back(&e);
+          }
+          break;
+      }
+    }
+    current = std::move(next);
+  }
+  return current;
+}
+
+std::optional<std::chrono::system_clock::time_point> parseTimestamp(const std::string& text) {
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::string formatTimestamp(std::chrono::system_clock::time_point t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+core::Value makeTable(const ResourceInfo& resource, const std::vector<const core::Value*>& objects,
+                      const std::string& includeObject, bool withHeaders,
+                      const std::string& resourceVersion) {
+  struct Column {
+    std::string name, type, format, description, jsonPath;
+    std::int64_t priority = 0;
+  };
+  std::vector<Column> columns;
+  columns.push_back({"Name", "string", "name", "Name must be unique within a namespace.", "", 0});
+  bool custom = resource.printerColumns.isArray() && !resource.printerColumns.asArray().empty();
+  if (custom) {
+    for (const auto& c : resource.printerColumns.asArray()) {
+      Column col;
+      col.name = c["name"].isString() ? c["name"].asString() : "";
+      col.type = c["type"].isString() ? c["type"].asString() : "string";
+      col.format = c["format"].isString() ? c["format"].asString() : "";
+      col.description = c["description"].isString() ? c["description"].asString() : "";
+      col.jsonPath = c["jsonPath"].isString() ? c["jsonPath"].asString() : "";
+      col.priority = c["priority"].isInt() ? c["priority"].asInt() : 0;
+      columns.push_back(std::move(col));
+    }
+  } else {
+    columns.push_back({"Age", "date", "",
+                       "CreationTimestamp is a timestamp representing the server time when this "
+                       "object was created.",
+                       ".metadata.creationTimestamp", 0});
+  }
+  core::Object table;
+  table.append("kind", "Table");
+  table.append("apiVersion", "meta.k8s.io/v1");
+  core::Object meta;
+  if (!resourceVersion.empty()) meta.append("resourceVersion", resourceVersion);
+  table.append("metadata", core::Value(std::move(meta)));
+  if (withHeaders) {
+    core::Array defs;
+    for (const auto& c : columns) {
+      defs.push_back(core::Object{{"name", c.name},
+                                  {"type", c.type == "date" ? "string" : c.type},
+                                  {"format", c.format},
+                                  {"description", c.description},
+                                  {"priority", c.priority}});
+    }
+    table.append("columnDefinitions", core::Value(std::move(defs)));
+  }
+  const auto now = std::chrono::system_clock::now();
+  core::Array rows;
+  for (const core::Value* obj : objects) {
+    core::Array cells;
+    cells.push_back((*obj)["metadata"]["name"]);
+    for (std::size_t i = 1; i < columns.size(); ++i) {
+      auto found = evalJsonPath(*obj, columns[i].jsonPath);
+      if (found.empty()) {
+        cells.push_back(core::Value());
+        continue;
+      }
+      const core::Value& v = *found.front();
+      if (columns[i].type == "date" && v.isString()) {
+        auto t = parseTimestamp(v.asString());
+        cells.push_back(t ? core::Value(humanDuration(
+                                std::chrono::duration_cast<std::chrono::seconds>(now - *t)))
+                          : core::Value("<invalid>"));
+      } else if (columns[i].type == "string") {
+        std::string text;
+        for (std::size_t k = 0; k < found.size(); ++k) {
+          if (k > 0) text += ",";
+          text += cellText(*found[k]);
+        }
+        cells.push_back(text);
+      } else {
+        cells.push_back(v);
+      }
+    }
+    core::Object row;
+    row.append("cells", core::Value(std::move(cells)));
+    if (includeObject == "Object") {
+      row.append("object", *obj);
+    } else if (includeObject != "None") {
+      row.append("object", core::Object{{"kind", "PartialObjectMetadata"},
+                                        {"apiVersion", "meta.k8s.io/v1"},
+                                        {"metadata", (*obj)["metadata"]}});
+    }
+    rows.push_back(core::Value(std::move(row)));
+  }
+  table.append("rows", core::Value(std::move(rows)));
+  return core::Value(std::move(table));
+}
+
+}  // namespace driftless::apiserver

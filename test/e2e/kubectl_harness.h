@@ -1,0 +1,43 @@
+#pragma once
+
+// Test harness for end-to-end tests: an embedded control plane on 127.0.0.1 and a random port,
+// in a temporary data directory, driven with the real kubectl.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "driftless/apiserver/api_server.h"
+
+namespace driftless::test {
+
+struct CommandResult {
+  int exitCode = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs a shell command and captures its output.
+CommandResult run(const std::string& command);
+
+class ControlPlane {
+ public:
+  ControlPlane();
+  ~ControlPlane();
+
+  // Runs `kubectl --kubeconfig <ours> <args>` (args are passed to the shell as written).
+  CommandResult kubectl(const std::string& args) const;
+  // Writes a file in the data directory and returns its path.
+  std::filesystem::path writeFile(const std::string& name, const std::string& content) const;
+  // Stops and starts the server again on the same data directory (and port).
+  void restart();
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] std::filesystem::path kubeconfig() const { return dir_ / "data" / "kubeconfig"; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<apiserver::ApiServer> server_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace driftless::test

@@ -1,0 +1,266 @@
+// End-to-end: the embedded control plane driven by the real kubectl (v1.32).
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "kubectl_harness.h"
+
+using Catch::Matchers::ContainsSubstring;
+using driftless::test::ControlPlane;
+
+namespace {
+
+const char* kConfigMap = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: demo
+  labels:
+    app: a
+data:
+  a: "1"
+  b: "2"
+)";
+
+// Polls cond every 100 ms for up to `seconds`.
+template <typename F>
+bool eventually(F&& cond, int seconds = 10) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return cond();
+}
+
+}  // namespace
+
+TEST_CASE("kubectl talks to the control plane over TLS with a token", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto version = cp.kubectl("version -o json");
+  REQUIRE(version.exitCode == 0);
+  CHECK_THAT(version.out, ContainsSubstring("\"gitVersion\": \"v1.32.0-driftless\""));
+  auto ns = cp.kubectl("get namespaces -o name");
+  CHECK(ns.exitCode == 0);
+  for (const char* n : {"namespace/default", "namespace/kube-system", "namespace/kube-public",
+                        "namespace/kube-node-lease"}) {
+    CHECK_THAT(ns.out, ContainsSubstring(n));
+  }
+  auto resources = cp.kubectl("api-resources -o name");
+  CHECK(resources.exitCode == 0);
+  CHECK_THAT(resources.out, ContainsSubstring("configmaps"));
+  CHECK_THAT(resources.out, ContainsSubstring("deployments.apps"));
+  auto bad = driftless::test::run(
+      "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$(grep server: " +
+      cp.kubeconfig().string() + " | sed 's/.*://')/api/v1/configmaps");
+  CHECK(bad.out == "401");
+}
+
+TEST_CASE("create, get, list, delete with kubectl", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file = cp.writeFile("cm.yaml", kConfigMap);
+  auto created = cp.kubectl("create -f " + file.string());
+  REQUIRE(created.exitCode == 0);
+  CHECK_THAT(created.out, ContainsSubstring("configmap/demo created"));
+  auto again = cp.kubectl("create -f " + file.string());
+  CHECK(again.exitCode != 0);
+  CHECK_THAT(again.out, ContainsSubstring("Error from server (AlreadyExists)"));
+  CHECK_THAT(again.out, ContainsSubstring("configmaps \"demo\" already exists"));
+
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.a}").out == "1");
+  auto missing = cp.kubectl("get cm nope");
+  CHECK(missing.exitCode != 0);
+  CHECK_THAT(missing.out,
+             ContainsSubstring("Error from server (NotFound): configmaps \"nope\" not found"));
+
+  auto table = cp.kubectl("get cm");
+  CHECK_THAT(table.out, ContainsSubstring("NAME"));
+  CHECK_THAT(table.out, ContainsSubstring("demo"));
+  CHECK(cp.kubectl("get cm -A -o name").out.find("configmap/demo") != std::string::npos);
+  CHECK(cp.kubectl("get cm -l 'app in (a,b),!skip' -o name").out == "configmap/demo\n");
+  CHECK(cp.kubectl("get cm -l app=zzz -o name").out.empty());
+  CHECK(cp.kubectl("get cm --field-selector metadata.name=demo -o name").out == "configmap/demo\n");
+
+  auto deleted = cp.kubectl("delete cm demo");
+  CHECK(deleted.exitCode == 0);
+  CHECK_THAT(deleted.out, ContainsSubstring("configmap \"demo\" deleted"));
+  CHECK(cp.kubectl("get cm demo").exitCode != 0);
+}
+
+TEST_CASE("apply, patch, label, replace and generation", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file = cp.writeFile("cm.yaml", kConfigMap);
+  REQUIRE(cp.kubectl("apply -f " + file.string()).exitCode == 0);
+  cp.writeFile("cm.yaml", std::string(kConfigMap) + "  c: \"3\"\n");
+  auto applied = cp.kubectl("apply -f " + file.string());
+  CHECK(applied.exitCode == 0);
+  CHECK_THAT(applied.out, ContainsSubstring("configmap/demo configured"));
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.c}").out == "3");
+
+  CHECK(cp.kubectl("patch cm demo --type=merge -p '{\"data\":{\"a\":null}}'").exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.a}").out.empty());
+  auto failedTest = cp.kubectl(
+      "patch cm demo --type=json -p '[{\"op\":\"test\",\"path\":\"/data/b\",\"value\":\"no\"}]'");
+  CHECK(failedTest.exitCode != 0);
+  CHECK(cp.kubectl("patch cm demo --type=json -p "
+                   "'[{\"op\":\"replace\",\"path\":\"/data/b\",\"value\":\"9\"}]'")
+            .exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.b}").out == "9");
+
+  // Labels never bump the generation; data does for a ConfigMap.
+  std::string gen = cp.kubectl("get cm demo -o jsonpath={.metadata.generation}").out;
+  CHECK(cp.kubectl("label cm demo team=x").exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.metadata.generation}").out == gen);
+
+  // A replace with a stale resourceVersion conflicts.
+  auto current = cp.kubectl("get cm demo -o yaml").out;
+  cp.writeFile("stale.yaml", current);
+  CHECK(cp.kubectl("label cm demo other=y").exitCode == 0);
+  auto stale = cp.kubectl("replace -f " + (cp.dir() / "stale.yaml").string());
+  CHECK(stale.exitCode != 0);
+  CHECK_THAT(stale.out, ContainsSubstring("the object has been modified"));
+}
+
+TEST_CASE("strategic merge patch merges containers by name", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file = cp.writeFile("deploy.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: a
+        image: a:1
+      - name: b
+        image: b:1
+)");
+  REQUIRE(cp.kubectl("apply -f " + file.string()).exitCode == 0);
+  auto patched = cp.kubectl(
+      "patch deploy web -p "
+      "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"b:2\"}]}}}}"
+      "'");
+  CHECK(patched.exitCode == 0);
+  CHECK(cp.kubectl("get deploy web -o jsonpath={.spec.template.spec.containers[*].image}").out ==
+        "a:1 b:2");
+  CHECK(cp.kubectl("get deploy web -o jsonpath={.metadata.generation}").out == "2");
+}
+
+TEST_CASE("finalizers hold deletion until removed", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file = cp.writeFile("cm.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: held
+  finalizers: [example.com/hold]
+)");
+  REQUIRE(cp.kubectl("create -f " + file.string()).exitCode == 0);
+  CHECK(cp.kubectl("delete cm held --wait=false").exitCode == 0);
+  CHECK_FALSE(cp.kubectl("get cm held -o jsonpath={.metadata.deletionTimestamp}").out.empty());
+  auto addFinalizer = cp.kubectl(
+      "patch cm held --type=merge -p "
+      "'{\"metadata\":{\"finalizers\":[\"example.com/hold\",\"x.io/new\"]}}'");
+  CHECK(addFinalizer.exitCode != 0);
+  CHECK_THAT(addFinalizer.out, ContainsSubstring("no new finalizers can be added"));
+  CHECK(
+      cp.kubectl("patch cm held --type=merge -p '{\"metadata\":{\"finalizers\":null}}'").exitCode ==
+      0);
+  CHECK(cp.kubectl("get cm held").exitCode != 0);
+}
+
+TEST_CASE("watch streams changes to kubectl get -w", "[e2e][kubectl]") {
+  ControlPlane cp;
+  std::string kc = "kubectl --kubeconfig " + cp.kubeconfig().string() + " --cache-dir " +
+                   (cp.dir() / "cache").string();
+  auto file =
+      cp.writeFile("watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n");
+  auto out = driftless::test::run("( sleep 1.5; " + kc + " create -f " + file.string() +
+                                  " >/dev/null ) & timeout 4 " + kc +
+                                  " get cm -w --output-watch-events -o name; wait");
+  CHECK_THAT(out.out, ContainsSubstring("configmap/watched"));
+}
+
+TEST_CASE("Flux CRDs register, serve and honour the status subresource", "[e2e][kubectl][crd]") {
+  ControlPlane cp;
+  auto created = cp.kubectl("create -f " DRIFTLESS_SOURCE_DIR "/config/crd/bases");
+  REQUIRE(created.exitCode == 0);
+  CHECK(cp.kubectl("wait --for=condition=Established --timeout=10s "
+                   "crd/gitrepositories.source.toolkit.fluxcd.io")
+            .exitCode == 0);
+  CHECK_THAT(cp.kubectl("get gitrepositories").out, ContainsSubstring("No resources found"));
+  auto repo = cp.writeFile("repo.yaml", R"(apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: podinfo
+spec:
+  interval: 1m
+  url: https://github.com/stefanprodan/podinfo
+  ref:
+    branch: master
+)");
+  REQUIRE(cp.kubectl("apply -f " + repo.string()).exitCode == 0);
+  auto table = cp.kubectl("get gitrepo podinfo");
+  CHECK_THAT(table.out, ContainsSubstring("URL"));
+  CHECK_THAT(table.out, ContainsSubstring("READY"));
+  CHECK_THAT(table.out, ContainsSubstring("https://github.com/stefanprodan/podinfo"));
+
+  CHECK(cp.kubectl("patch gitrepo podinfo --subresource=status --type=merge -p "
+                   "'{\"status\":{\"observedGeneration\":7}}'")
+            .exitCode == 0);
+  CHECK(cp.kubectl("get gitrepo podinfo -o jsonpath={.status.observedGeneration}").out == "7");
+  CHECK(
+      cp.kubectl("patch gitrepo podinfo --type=merge -p '{\"status\":{\"observedGeneration\":9}}'")
+          .exitCode == 0);
+  CHECK(cp.kubectl("get gitrepo podinfo -o jsonpath={.status.observedGeneration}").out == "7");
+  CHECK(cp.kubectl("get gitrepo podinfo -o jsonpath={.metadata.generation}").out == "1");
+  CHECK(cp.kubectl("patch gitrepo podinfo --type=merge -p '{\"spec\":{\"interval\":\"5m\"}}'")
+            .exitCode == 0);
+  CHECK(cp.kubectl("get gitrepo podinfo -o jsonpath={.metadata.generation}").out == "2");
+
+  CHECK(cp.kubectl("delete crd gitrepositories.source.toolkit.fluxcd.io").exitCode == 0);
+  CHECK(cp.kubectl("get gitrepo podinfo").exitCode != 0);
+}
+
+TEST_CASE("namespaces: missing, terminating and deleted with their contents", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto missing = cp.kubectl("create cm x -n nowhere");
+  CHECK(missing.exitCode != 0);
+  CHECK_THAT(missing.out, ContainsSubstring("namespaces \"nowhere\" not found"));
+  REQUIRE(cp.kubectl("create namespace team").exitCode == 0);
+  REQUIRE(cp.kubectl("create cm inside -n team").exitCode == 0);
+  CHECK(cp.kubectl("delete namespace team --wait=false").exitCode == 0);
+  CHECK(eventually([&] { return cp.kubectl("get namespace team").exitCode != 0; }));
+  CHECK(cp.kubectl("get cm inside -n team").exitCode != 0);
+}
+
+TEST_CASE("state survives a restart", "[e2e][kubectl]") {
+  ControlPlane cp;
+  REQUIRE(cp.kubectl("create cm durable --from-literal=k=v").exitCode == 0);
+  std::string rv = cp.kubectl("get cm durable -o jsonpath={.metadata.resourceVersion}").out;
+  cp.restart();
+  CHECK(cp.kubectl("get cm durable -o jsonpath={.data.k}").out == "v");
+  CHECK(cp.kubectl("get cm durable -o jsonpath={.metadata.resourceVersion}").out == rv);
+}
+
+TEST_CASE("kubectl's imperative creates send protobuf bodies", "[e2e][kubectl]") {
+  ControlPlane cp;
+  CHECK(cp.kubectl("create secret generic s --from-literal=password=hunter2").exitCode == 0);
+  CHECK(cp.kubectl("get secret s -o jsonpath={.data.password}").out == "aHVudGVyMg==");
+  CHECK(cp.kubectl("get secret s -o jsonpath={.type}").out == "Opaque");
+  CHECK(cp.kubectl("create serviceaccount robot").exitCode == 0);
+  CHECK(cp.kubectl("create role reader --verb=get,list --resource=configmaps").exitCode == 0);
+  CHECK(cp.kubectl("get role reader -o jsonpath={.rules[0].verbs}").out == "[\"get\",\"list\"]");
+  CHECK(cp.kubectl("create rolebinding robot-reads --role=reader --serviceaccount=default:robot")
+            .exitCode == 0);
+  CHECK(cp.kubectl("get rolebinding robot-reads -o jsonpath={.subjects[0].name}").out == "robot");
+  auto unsupported = cp.kubectl("create deployment web --image=nginx");
+  CHECK(unsupported.exitCode != 0);
+  CHECK_THAT(unsupported.out, ContainsSubstring("use kubectl create -f"));
+}
