@@ -13,7 +13,10 @@ add_library(driftless_options INTERFACE)
 target_compile_options(driftless_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
-  $<$<BOOL:${DRIFTLESS_WERROR}>:-Werror>)
+  $<$<BOOL:${DRIFTLESS_WERROR}>:-Werror>
+  # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O3
+  # (gcc.gnu.org/bugzilla PR105651).
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
 if(DRIFTLESS_SANITIZE)
   target_compile_options(driftless_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
