@@ -26,7 +26,7 @@ constexpr std::string_view kUsage = R"(driftless: GitOps toolkit compatible with
 
 Usage:
   driftless version                         print the version
-  driftless apiserver --data-dir DIR [--bind ADDR] [--port N]
+  driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
                                             run the embedded Kubernetes-API-compatible control
                                             plane in the foreground; writes DIR/kubeconfig
   driftless convert --to json|yaml [FILE]   convert YAML/JSON documents (stdin when FILE is -
@@ -93,6 +93,8 @@ int apiserver(const std::vector<std::string>& args) {
       options.port = static_cast<std::uint16_t>(std::stoi(*p));
     } else if (auto l = value("--log-level")) {
       logLevel = *l;
+    } else if (args[i] == "--simulate-workloads") {
+      options.simulateWorkloads = true;
     } else {
       std::cerr << "driftless apiserver: unknown flag " << args[i] << '\n';
       return 2;

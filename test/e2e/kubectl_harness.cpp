@@ -23,7 +23,7 @@ CommandResult run(const std::string& command) {
   return result;
 }
 
-ControlPlane::ControlPlane() {
+ControlPlane::ControlPlane(bool simulateWorkloads) : simulateWorkloads_(simulateWorkloads) {
   std::random_device rd;
   dir_ = std::filesystem::temp_directory_path() / ("driftless-e2e-" + std::to_string(rd()));
   std::filesystem::create_directories(dir_);
@@ -41,6 +41,8 @@ void ControlPlane::restart() {
   apiserver::ApiServerOptions options;
   options.dataDir = dir_ / "data";
   options.port = port_;
+  options.simulateWorkloads = simulateWorkloads_;
+  options.housekeepingInterval = std::chrono::milliseconds(200);
   core::Logger quiet(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
   server_ = std::make_unique<apiserver::ApiServer>(options, quiet);
   server_->start();

@@ -21,7 +21,7 @@ CommandResult run(const std::string& command);
 
 class ControlPlane {
  public:
-  ControlPlane();
+  explicit ControlPlane(bool simulateWorkloads = false);
   ~ControlPlane();
 
   // Runs `kubectl --kubeconfig <ours> <args>` (args are passed to the shell as written).
@@ -38,6 +38,7 @@ class ControlPlane {
   std::filesystem::path dir_;
   std::unique_ptr<apiserver::ApiServer> server_;
   std::uint16_t port_ = 0;
+  bool simulateWorkloads_ = false;
 };
 
 }  // namespace driftless::test

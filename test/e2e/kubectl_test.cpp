@@ -264,3 +264,88 @@ TEST_CASE("kubectl's imperative creates send protobuf bodies", "[e2e][kubectl]")
   CHECK(unsupported.exitCode != 0);
   CHECK_THAT(unsupported.out, ContainsSubstring("use kubectl create -f"));
 }
+
+namespace {
+std::string ownedConfigMap(const std::string& name, const std::string& ownerUid) {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
+         "\n  ownerReferences:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: owner\n    "
+         "uid: " +
+         ownerUid + "\n";
+}
+}  // namespace
+
+TEST_CASE("ownerReference garbage collection: background, orphan, foreground",
+          "[e2e][kubectl][gc]") {
+  ControlPlane cp;
+  auto makeOwner = [&] {
+    REQUIRE(cp.kubectl("create cm owner").exitCode == 0);
+    std::string uid = cp.kubectl("get cm owner -o jsonpath={.metadata.uid}").out;
+    cp.writeFile("dep.yaml", ownedConfigMap("dependent", uid));
+    REQUIRE(cp.kubectl("create -f " + (cp.dir() / "dep.yaml").string()).exitCode == 0);
+  };
+  SECTION("background") {
+    makeOwner();
+    CHECK(cp.kubectl("delete cm owner").exitCode == 0);
+    CHECK(eventually([&] { return cp.kubectl("get cm dependent").exitCode != 0; }));
+  }
+  SECTION("orphan") {
+    makeOwner();
+    CHECK(cp.kubectl("delete cm owner --cascade=orphan --timeout=20s").exitCode == 0);
+    CHECK(cp.kubectl("get cm owner").exitCode != 0);
+    CHECK(cp.kubectl("get cm dependent -o jsonpath={.metadata.ownerReferences}").out.empty());
+  }
+  SECTION("foreground") {
+    makeOwner();
+    CHECK(cp.kubectl("delete cm owner --cascade=foreground --timeout=20s").exitCode == 0);
+    CHECK(cp.kubectl("get cm dependent").exitCode != 0);
+    CHECK(cp.kubectl("get cm owner").exitCode != 0);
+  }
+}
+
+TEST_CASE("the workload simulator rolls Deployments and Jobs out", "[e2e][kubectl]") {
+  ControlPlane cp(true);
+  auto file = cp.writeFile("work.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: once
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: once
+        image: busybox
+)");
+  REQUIRE(cp.kubectl("create -f " + file.string()).exitCode == 0);
+  CHECK(cp.kubectl("wait --for=condition=Available --timeout=10s deploy/web").exitCode == 0);
+  CHECK(cp.kubectl("get deploy web -o jsonpath={.status.readyReplicas}").out == "3");
+  CHECK(cp.kubectl("wait --for=condition=Complete --timeout=10s job/once").exitCode == 0);
+}
+
+TEST_CASE("the Kubernetes Python client works against the control plane", "[e2e][python]") {
+  if (driftless::test::run("/usr/bin/python3 -c 'import kubernetes'").exitCode != 0) {
+    SKIP("python3-kubernetes is not installed");
+  }
+  ControlPlane cp;
+  auto result =
+      driftless::test::run("/usr/bin/python3 " DRIFTLESS_SOURCE_DIR "/test/e2e/python_client.py " +
+                           cp.kubeconfig().string());
+  INFO(result.out);
+  CHECK(result.exitCode == 0);
+}

@@ -174,7 +174,7 @@ void ApiServer::Impl::stop() {
 
 void ApiServer::Impl::housekeepingLoop() {
   std::unique_lock lock(stopMutex_);
-  while (!stopCv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_; })) {
+  while (!stopCv_.wait_for(lock, options_.housekeepingInterval, [this] { return stopping_; })) {
     lock.unlock();
     try {
       std::int64_t rev = 0;
@@ -183,6 +183,9 @@ void ApiServer::Impl::housekeepingLoop() {
           finalizeNamespace(ns->object["metadata"]["name"].asString());
         }
       }
+      collectGarbage();
+      expireEvents();
+      if (options_.simulateWorkloads) simulateWorkloads();
     } catch (const std::exception& e) {
       log_.error("housekeeping failed", e.what());
     }

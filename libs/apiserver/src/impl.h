@@ -75,8 +75,14 @@ class ApiServer::Impl {
   void checkNamespace(const RequestInfo& info) const;
   // Deletes the contents of a Terminating namespace, then the namespace once it is empty.
   void finalizeNamespace(const std::string& name);
-  // Background housekeeping: finishes Terminating namespaces.
+  // Background housekeeping: the control plane's controllers, run every housekeepingInterval.
   void housekeepingLoop();
+  // controllers.cpp: ownerReference garbage collection (background, foreground, orphan).
+  void collectGarbage();
+  // controllers.cpp: marks workloads rolled out (when simulateWorkloads is on).
+  void simulateWorkloads();
+  // controllers.cpp: deletes Events older than the TTL.
+  void expireEvents();
 
   ApiServerOptions options_;
   core::Logger log_;

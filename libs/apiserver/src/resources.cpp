@@ -651,6 +651,25 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
                                    const RequestInfo& info) {
   if (!info.subresource.empty()) throw methodNotAllowed("delete is not supported on subresources");
   const bool dryRun = isDryRun(req);
+  // DeleteOptions: the body or query parameters (propagationPolicy, legacy orphanDependents).
+  std::string policy = req.param("propagationPolicy");
+  if (!req.body.empty()) {
+    core::Value options = decodeBody(req);
+    if (options["propagationPolicy"].isString()) policy = options["propagationPolicy"].asString();
+    if (options["orphanDependents"].isBool()) {
+      policy = options["orphanDependents"].asBool() ? "Orphan" : "Background";
+    }
+  }
+  if (!policy.empty() && policy != "Orphan" && policy != "Foreground" && policy != "Background") {
+    throw invalid("DeleteOptions", "meta.k8s.io", "",
+                  {{"FieldValueNotSupported",
+                    "Unsupported value: \"" + policy +
+                        "\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
+                    "propagationPolicy"}});
+  }
+  const char* gcFinalizer = policy == "Orphan"       ? "orphan"
+                            : policy == "Foreground" ? "foregroundDeletion"
+                                                     : nullptr;
   auto result = store_->mutate(
       keyOf(info, info.name),
       [&](const StoredObjectPtr& current) -> Mutation {
@@ -658,9 +677,11 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
         const core::Value& meta = current->object["metadata"];
         bool hasFinalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();
         bool isNamespace = info.info->plural == "namespaces" && info.info->group.empty();
-        if (!hasFinalizers && !isNamespace) return Remove{};
+        if (!hasFinalizers && !isNamespace && gcFinalizer == nullptr) return Remove{};
         if (!meta["deletionTimestamp"].isNull()) return Keep{};
         core::Value obj = current->object;
+        if (gcFinalizer != nullptr && !isNamespace)
+          obj["metadata"]["finalizers"].push_back(gcFinalizer);
         obj["metadata"]["deletionTimestamp"] = nowTimestamp();
         obj["metadata"]["deletionGracePeriodSeconds"] = 0;
         obj["metadata"]["generation"] =

@@ -3,6 +3,7 @@
 // The embedded Kubernetes-API-compatible control plane: discovery, OpenAPI, and the REST verbs
 // over the SQLite store, served over HTTPS with bearer-token authentication.
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +22,13 @@ struct ApiServerOptions {
   // Extra names for the serving certificate.
   std::vector<std::string> hosts;
   StoreOptions store;
+  // Marks Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs as rolled out (no kubelet
+  // runs here), so health checks behave as in a healthy cluster. Never creates Pods.
+  bool simulateWorkloads = false;
+  // Events older than this are deleted (kube-apiserver's --event-ttl).
+  std::chrono::seconds eventTtl{3600};
+  // How often the control plane's controllers (garbage collection, namespaces, simulator) run.
+  std::chrono::milliseconds housekeepingInterval{1000};
 };
 
 class ApiServer {
