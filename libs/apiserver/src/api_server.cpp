@@ -381,9 +381,87 @@ RequestInfo ApiServer::Impl::parseResourcePath(const std::vector<std::string>& s
   return info;
 }
 
+// Aggregated discovery (apidiscovery.k8s.io/v2, KEP-3352): every group, version and resource
+// in one response for /api (the core group) or /apis (all others).
+core::Value ApiServer::Impl::aggregatedDiscovery(bool core) const {
+  core::Array items;
+  for (const auto& [g, v] : registry_->groupVersions()) {
+    if (g.empty() != core) continue;
+    core::Array resources;
+    for (const auto& r : registry_->all()) {
+      if (r->group != g || r->version != v) continue;
+      core::Object res;
+      res.append("resource", r->plural);
+      res.append("responseKind", core::Object{{"group", g}, {"version", v}, {"kind", r->kind}});
+      res.append("scope", r->namespaced ? "Namespaced" : "Cluster");
+      res.append("singularResource", r->singular);
+      core::Array verbs;
+      for (const auto& verb : r->verbs)
+        verbs.push_back(verb);
+      res.append("verbs", core::Value(std::move(verbs)));
+      if (!r->shortNames.empty()) {
+        core::Array names;
+        for (const auto& n : r->shortNames)
+          names.push_back(n);
+        res.append("shortNames", core::Value(std::move(names)));
+      }
+      if (!r->categories.empty()) {
+        core::Array cats;
+        for (const auto& c : r->categories)
+          cats.push_back(c);
+        res.append("categories", core::Value(std::move(cats)));
+      }
+      if (!r->subresources.empty()) {
+        core::Array subs;
+        for (const auto& sub : r->subresources) {
+          subs.push_back(core::Object{
+              {"subresource", sub},
+              {"responseKind", core::Object{{"group", sub == "scale" ? "autoscaling" : g},
+                                            {"version", "v1"},
+                                            {"kind", sub == "scale" ? "Scale" : r->kind}}},
+              {"verbs", core::Array{"get", "patch", "update"}}});
+        }
+        res.append("subresources", core::Value(std::move(subs)));
+      }
+      resources.push_back(core::Value(std::move(res)));
+    }
+    core::Value version = core::Object{
+        {"version", v}, {"resources", core::Value(std::move(resources))}, {"freshness", "Current"}};
+    auto existing = std::find_if(items.begin(), items.end(), [&](const core::Value& item) {
+      return item["metadata"]["name"] == core::Value(g);
+    });
+    if (existing != items.end()) {
+      (*existing)["versions"].push_back(std::move(version));
+    } else {
+      core::Value meta =
+          g.empty() ? core::Value(core::Object{}) : core::Value(core::Object{{"name", g}});
+      items.push_back(core::Object{{"metadata", std::move(meta)},
+                                   {"versions", core::Array{std::move(version)}}});
+    }
+  }
+  return core::Object{{"kind", "APIGroupDiscoveryList"},
+                      {"apiVersion", "apidiscovery.k8s.io/v2"},
+                      {"metadata", core::Object{}},
+                      {"items", core::Value(std::move(items))}};
+}
+
 bool ApiServer::Impl::serveDiscovery(const HttpRequest& req, ResponseWriter& w) {
   if (req.method != "GET") return false;
   std::vector<std::string> seg = splitPath(req.path);
+  std::string_view accept = req.header("accept");
+  if (seg.size() == 1 && (seg[0] == "api" || seg[0] == "apis") &&
+      accept.find("g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList") !=
+          std::string_view::npos) {
+    std::string body = core::toJson(aggregatedDiscovery(seg[0] == "api"));
+    std::string etag = "\"" + sha256Hex(body) + "\"";
+    if (req.header("if-none-match") == etag) {
+      w.send(304, "", "", {{"Etag", etag}, {"Vary", "Accept"}});
+      return true;
+    }
+    w.send(200, "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", body,
+           {{"Etag", etag}, {"Vary", "Accept"}});
+    return true;
+  }
   if (seg.size() == 1 && seg[0] == "api") {
     sendJson(
         w, 200,

@@ -45,6 +45,7 @@ class ApiServer::Impl {
   // api_server.cpp
   void dispatch(const HttpRequest& req, ResponseWriter& w);
   bool serveDiscovery(const HttpRequest& req, ResponseWriter& w);
+  core::Value aggregatedDiscovery(bool core) const;
   bool serveOpenApi(const HttpRequest& req, ResponseWriter& w);
   RequestInfo parseResourcePath(const std::vector<std::string>& segments, std::size_t versionIndex,
                                 std::string group, std::string version) const;
