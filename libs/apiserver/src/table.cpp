@@ -114,6 +114,120 @@ std::string cellText(const core::Value& v) {
   return core::toJson(v);
 }
 
+using BuiltinCell = core::Value (*)(const core::Value&);
+
+struct BuiltinColumn {
+  const char* name;
+  const char* type;
+  const char* description;
+  std::int64_t priority;
+  BuiltinCell cell;
+};
+
+std::int64_t intAt(const core::Value& v) {
+  return v.isInt() ? v.asInt() : 0;
+}
+
+std::string stringAt(const core::Value& v, const char* fallback = "<none>") {
+  return v.isString() && !v.asString().empty() ? v.asString() : fallback;
+}
+
+// The columns kube-apiserver's table convertors print for the common built-in kinds
+// (pkg/printers/internalversion/printers.go), between Name and Age.
+std::vector<BuiltinColumn> builtinColumns(const ResourceInfo& r) {
+  const std::string key = r.group + "/" + r.plural;
+  if (key == "/namespaces") {
+    return {
+        {"Status", "string", "The status of the namespace", 0,
+         [](const core::Value& o) -> core::Value { return stringAt(o["status"]["phase"], ""); }}};
+  }
+  if (key == "/configmaps") {
+    return {{"Data", "integer", "Number of data in configmap", 0,
+             [](const core::Value& o) -> core::Value {
+               return static_cast<std::int64_t>(o["data"].size() + o["binaryData"].size());
+             }}};
+  }
+  if (key == "/secrets") {
+    return {{"Type", "string", "The type of the secret", 0,
+             [](const core::Value& o) -> core::Value { return stringAt(o["type"], ""); }},
+            {"Data", "integer", "The number of data in the secret", 0,
+             [](const core::Value& o) -> core::Value {
+               return static_cast<std::int64_t>(o["data"].size());
+             }}};
+  }
+  if (key == "/serviceaccounts") {
+    return {{"Secrets", "string", "Secrets is a list of secrets", 0,
+             [](const core::Value& o) -> core::Value {
+               return static_cast<std::int64_t>(o["secrets"].size());
+             }}};
+  }
+  if (key == "apps/deployments" || key == "apps/statefulsets" || key == "apps/replicasets") {
+    return {
+        {"Ready", "string", "Number of the pod with ready state", 0,
+         [](const core::Value& o) -> core::Value {
+           std::int64_t want = o["spec"]["replicas"].isInt() ? o["spec"]["replicas"].asInt() : 1;
+           return std::to_string(intAt(o["status"]["readyReplicas"])) + "/" + std::to_string(want);
+         }},
+        {"Up-to-date", "integer",
+         "Total number of non-terminated pods targeted by this deployment that have the desired "
+         "template spec.",
+         0,
+         [](const core::Value& o) -> core::Value { return intAt(o["status"]["updatedReplicas"]); }},
+        {"Available", "integer",
+         "Total number of available pods (ready for at least minReadySeconds) targeted by this "
+         "deployment.",
+         0, [](const core::Value& o) -> core::Value {
+           return intAt(o["status"]["availableReplicas"]);
+         }}};
+  }
+  if (key == "/services") {
+    return {{"Type", "string", "The type of the service.", 0,
+             [](const core::Value& o) -> core::Value {
+               return stringAt(o["spec"]["type"], "ClusterIP");
+             }},
+            {"Cluster-IP", "string", "The cluster IP of the service.", 0,
+             [](const core::Value& o) -> core::Value { return stringAt(o["spec"]["clusterIP"]); }},
+            {"External-IP", "string", "The external IP of the service.", 0,
+             [](const core::Value&) -> core::Value { return "<none>"; }},
+            {"Port(s)", "string", "The ports of the service.", 0,
+             [](const core::Value& o) -> core::Value {
+               std::string out;
+               for (const auto& p :
+                    o["spec"]["ports"].isArray() ? o["spec"]["ports"].asArray() : core::Array{}) {
+                 if (!out.empty()) out += ",";
+                 out += std::to_string(intAt(p["port"])) + "/" + stringAt(p["protocol"], "TCP");
+               }
+               return out.empty() ? "<none>" : out;
+             }}};
+  }
+  if (key == "batch/jobs") {
+    return {{"Status", "string", "Status of the job.", 0,
+             [](const core::Value& o) -> core::Value {
+               for (const auto& c : o["status"]["conditions"].isArray()
+                                        ? o["status"]["conditions"].asArray()
+                                        : core::Array{}) {
+                 if (c["status"] == core::Value("True") && c["type"].isString())
+                   return c["type"].asString();
+               }
+               return "Running";
+             }},
+            {"Completions", "string",
+             "The desired number of successfully finished pods the job should be run with.", 0,
+             [](const core::Value& o) -> core::Value {
+               std::int64_t want =
+                   o["spec"]["completions"].isInt() ? o["spec"]["completions"].asInt() : 1;
+               return std::to_string(intAt(o["status"]["succeeded"])) + "/" + std::to_string(want);
+             }}};
+  }
+  if (key == "coordination.k8s.io/leases") {
+    return {
+        {"Holder", "string", "The holder of the lease", 0, [](const core::Value& o) -> core::Value {
+           return stringAt(o["spec"]["holderIdentity"], "");
+         }}};
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string humanDuration(std::chrono::seconds d) {
@@ -211,6 +325,7 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
   struct Column {
     std::string name, type, format, description, jsonPath;
     std::int64_t priority = 0;
+    BuiltinCell cell = nullptr;  // computed cells of built-in kinds
   };
   std::vector<Column> columns;
   columns.push_back({"Name", "string", "name", "Name must be unique within a namespace.", "", 0});
@@ -227,6 +342,9 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
       columns.push_back(std::move(col));
     }
   } else {
+    for (const auto& b : builtinColumns(resource)) {
+      columns.push_back({b.name, b.type, "", b.description, "", b.priority, b.cell});
+    }
     columns.push_back({"Age", "date", "",
                        "CreationTimestamp is a timestamp representing the server time when this "
                        "object was created.",
@@ -255,6 +373,10 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
     core::Array cells;
     cells.push_back((*obj)["metadata"]["name"]);
     for (std::size_t i = 1; i < columns.size(); ++i) {
+      if (columns[i].cell != nullptr) {
+        cells.push_back(columns[i].cell(*obj));
+        continue;
+      }
       auto found = evalJsonPath(*obj, columns[i].jsonPath);
       if (found.empty()) {
         cells.push_back(core::Value());
