@@ -349,3 +349,18 @@ TEST_CASE("the Kubernetes Python client works against the control plane", "[e2e]
   INFO(result.out);
   CHECK(result.exitCode == 0);
 }
+
+TEST_CASE("lists paginate with limit and continue", "[e2e][kubectl]") {
+  ControlPlane cp;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(cp.kubectl("create cm page-" + std::to_string(i)).exitCode == 0);
+  }
+  auto all = cp.kubectl("get cm --chunk-size=2 -o name");
+  CHECK(
+      all.out ==
+      "configmap/page-0\nconfigmap/page-1\nconfigmap/page-2\nconfigmap/page-3\nconfigmap/page-4\n");
+  auto first = cp.kubectl("get --raw '/api/v1/namespaces/default/configmaps?limit=2'");
+  CHECK_THAT(first.out, ContainsSubstring("\"remainingItemCount\":3"));
+  CHECK(cp.kubectl("get --raw '/api/v1/namespaces/default/configmaps?limit=2&continue=bad'")
+            .exitCode != 0);
+}

@@ -2,6 +2,8 @@
 // with Kubernetes' object semantics (uid, generation, resourceVersion preconditions, status
 // subresource, finalizers and deletionTimestamp, dry runs, namespaces).
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -175,6 +177,29 @@ void resourcesOfCrdChecked(const core::Value& crd) {
   }
 }
 
+std::string encodeContinue(const std::string& position) {
+  std::string out(4 * ((position.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(position.data()),
+                          static_cast<int>(position.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string decodeContinue(const std::string& token) {
+  std::string out(3 * token.size() / 4 + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(token.data()),
+                          static_cast<int>(token.size()));
+  if (n < 0 || token.size() % 4 != 0) throw badRequest("invalid continue token");
+  std::size_t padding = 0;
+  for (auto it = token.rbegin(); it != token.rend() && *it == '='; ++it)
+    ++padding;
+  out.resize(static_cast<std::size_t>(n) - padding);
+  if (out.find('/') == std::string::npos) throw badRequest("invalid continue token");
+  return out;
+}
+
 core::Value statusSuccess(const RequestInfo& info, const std::string& name,
                           const core::Value& uid) {
   core::Value details = statusDetails(name, info.group, info.resource);
@@ -250,14 +275,46 @@ void ApiServer::Impl::listObjects(const HttpRequest& req, ResponseWriter& w,
   Selectors sel = parseSelectors(req, *info.info);
   std::int64_t revision = 0;
   auto objects = store_->list(info.info->storageResource(), info.namespace_, revision);
-  std::vector<const core::Value*> matching;
-  for (const auto& o : objects) {
-    if (sel.matches(o->object)) matching.push_back(&o->object);
+  // Pagination: `continue` is "<namespace>/<name>" of the last item returned, base64-encoded;
+  // pages are taken from the current state (Kubernetes' NotOlderThan semantics).
+  std::string after;
+  if (std::string token = req.param("continue"); !token.empty()) {
+    after = decodeContinue(token);
   }
+  std::size_t limit = 0;
+  if (std::string l = req.param("limit"); !l.empty()) {
+    limit = static_cast<std::size_t>(std::max(0L, std::atol(l.c_str())));
+  }
+  auto position = [](const core::Value& o) {
+    const core::Value& meta = o["metadata"];
+    return (meta["namespace"].isString() ? meta["namespace"].asString() : "") + "/" +
+           meta["name"].asString();
+  };
+  std::vector<const core::Value*> matching;
+  std::size_t remaining = 0;
+  std::string next;
+  for (const auto& o : objects) {
+    if (!after.empty() && position(o->object) <= after) continue;
+    if (!sel.matches(o->object)) continue;
+    if (limit > 0 && matching.size() == limit) {
+      ++remaining;
+      continue;
+    }
+    matching.push_back(&o->object);
+  }
+  if (remaining > 0) next = encodeContinue(position(*matching.back()));
   std::string rv = std::to_string(revision);
+  core::Object listMeta;
+  listMeta.append("resourceVersion", rv);
+  if (!next.empty()) {
+    listMeta.append("continue", next);
+    listMeta.append("remainingItemCount", static_cast<std::int64_t>(remaining));
+  }
   if (wantsTable(req)) {
-    sendJson(w, 200,
-             makeTable(*info.info, matching, req.param("includeObject", "Metadata"), true, rv));
+    core::Value table =
+        makeTable(*info.info, matching, req.param("includeObject", "Metadata"), true, rv);
+    table["metadata"] = core::Value(std::move(listMeta));
+    sendJson(w, 200, table);
     return;
   }
   core::Array items;
@@ -267,7 +324,7 @@ void ApiServer::Impl::listObjects(const HttpRequest& req, ResponseWriter& w,
   sendJson(w, 200,
            core::Object{{"kind", info.info->kind + "List"},
                         {"apiVersion", info.info->apiVersion()},
-                        {"metadata", core::Object{{"resourceVersion", rv}}},
+                        {"metadata", core::Value(std::move(listMeta))},
                         {"items", core::Value(std::move(items))}});
 }
 
