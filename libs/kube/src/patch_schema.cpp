@@ -40,6 +40,14 @@ class PatchSchemaNode {
   std::vector<std::string> strategies;
   PatchStrategies parsed;
   std::string strategyError;  // non-empty when `strategies` is an invalid combination
+  // Server-side apply metadata (x-kubernetes-list-type, -list-map-keys, -map-type, default).
+  std::string listTypeExtension;
+  std::vector<std::string> listMapKeys;
+  bool haveListMapKeys = false;
+  std::string mapTypeExtension;
+  const core::Value* defaultValue = nullptr;
+
+  bool hasField(std::string_view fieldName) const;
 
  private:
   std::shared_ptr<const PatchSchemaNode> child(const core::Value* schema) const {
@@ -133,8 +141,32 @@ SchemaKind kindOf(const core::Value& body) {
   return SchemaKind::Unknown;
 }
 
+// The server-side apply extensions; as for the patch metadata, the first schema of the reference
+// chain that has one wins.
+void readApplyMetadata(PatchSchemaNode& node, const core::Value& schema) {
+  if (node.listTypeExtension.empty()) {
+    const core::Value* listType = schema.find("x-kubernetes-list-type");
+    if (listType != nullptr && listType->isString()) node.listTypeExtension = listType->asString();
+  }
+  if (!node.haveListMapKeys) {
+    const core::Value* keys = schema.find("x-kubernetes-list-map-keys");
+    if (keys != nullptr && keys->isArray()) {
+      node.haveListMapKeys = true;
+      for (const auto& key : keys->asArray()) {
+        if (key.isString()) node.listMapKeys.push_back(key.asString());
+      }
+    }
+  }
+  if (node.mapTypeExtension.empty()) {
+    const core::Value* mapType = schema.find("x-kubernetes-map-type");
+    if (mapType != nullptr && mapType->isString()) node.mapTypeExtension = mapType->asString();
+  }
+  if (node.defaultValue == nullptr) node.defaultValue = schema.find("default");
+}
+
 void readMetadata(PatchSchemaNode& node, const core::Value& schema, bool& haveStrategy,
                   bool& haveKey) {
+  readApplyMetadata(node, schema);
   if (!haveStrategy) {
     const core::Value* strategy = schema.find("x-kubernetes-patch-strategy");
     if (strategy != nullptr && strategy->isString()) {
@@ -216,6 +248,12 @@ std::shared_ptr<const PatchSchemaNode> PatchSchemaNode::field(std::string_view f
   return node;
 }
 
+bool PatchSchemaNode::hasField(std::string_view fieldName) const {
+  if (body_ == nullptr || kind != SchemaKind::Struct) return false;
+  const core::Value* properties = body_->find("properties");
+  return properties != nullptr && properties->find(fieldName) != nullptr;
+}
+
 std::shared_ptr<const PatchSchemaNode> PatchSchemaNode::items() const {
   if (body_ == nullptr || kind == SchemaKind::Unknown || kind == SchemaKind::Primitive) {
     return unknownNode();
@@ -286,6 +324,44 @@ const std::vector<std::string>& PatchSchema::rawStrategies() const noexcept {
 PatchStrategies PatchSchema::strategies() const {
   if (!node_->strategyError.empty()) throw core::Error(node_->strategyError);
   return node_->parsed;
+}
+
+bool PatchSchema::hasField(std::string_view name) const {
+  return node_->hasField(name);
+}
+
+// Mirrors getListElementRelationship in k8s.io/kube-openapi pkg/schemaconv: an explicit list type
+// wins; otherwise a "merge" patch strategy makes a map keyed by the merge key (a set without
+// one); everything else is atomic.
+std::string_view PatchSchema::listType() const noexcept {
+  if (node_->kind != SchemaKind::List) return "";
+  const std::string& explicitType = node_->listTypeExtension;
+  if (explicitType == "set") return "set";
+  if (explicitType == "map") {
+    bool haveKeys = !node_->listMapKeys.empty() || !node_->mergeKey.empty();
+    return haveKeys ? "map" : "atomic";
+  }
+  if (!explicitType.empty()) return "atomic";
+  const auto& raw = node_->strategies;
+  bool merge = (raw.size() == 1 && raw[0] == "merge") ||
+               (raw.size() == 2 && raw[0] == "merge" && raw[1] == "retainKeys");
+  if (!merge) return "atomic";
+  return node_->mergeKey.empty() ? "set" : "map";
+}
+
+std::vector<std::string> PatchSchema::listMapKeys() const {
+  if (node_->haveListMapKeys && !node_->listMapKeys.empty()) return node_->listMapKeys;
+  if (!node_->mergeKey.empty()) return {node_->mergeKey};
+  return {};
+}
+
+std::string_view PatchSchema::mapType() const noexcept {
+  if (node_->kind != SchemaKind::Struct && node_->kind != SchemaKind::Map) return "";
+  return node_->mapTypeExtension == "atomic" ? "atomic" : "granular";
+}
+
+const core::Value* PatchSchema::defaultValue() const noexcept {
+  return node_->defaultValue;
 }
 
 SchemaKind PatchSchema::kind() const noexcept {

@@ -85,6 +85,24 @@ class PatchSchema {
   // strategy counts as None, as upstream treats it.
   [[nodiscard]] PatchStrategies strategies() const;
 
+  // Server-side apply metadata (structured-merge-diff's view of the schema, as
+  // k8s.io/kube-openapi schemaconv derives it).
+  //
+  // The list type of a list schema: x-kubernetes-list-type when present ("map" without keys counts
+  // as "atomic"); otherwise, as for built-in types, "map" for a list with patch strategy "merge"
+  // and a merge key, "set" for one without a merge key; "atomic" for every other list. "" when
+  // this is not a list schema.
+  [[nodiscard]] std::string_view listType() const noexcept;
+  // The key fields of a "map" list: x-kubernetes-list-map-keys, or the merge key.
+  [[nodiscard]] std::vector<std::string> listMapKeys() const;
+  // "atomic" when x-kubernetes-map-type says so, "granular" for other struct and map schemas, ""
+  // for schemas that do not describe objects.
+  [[nodiscard]] std::string_view mapType() const noexcept;
+  // The `default` written on the schema (or on a schema it references), or nullptr.
+  [[nodiscard]] const core::Value* defaultValue() const noexcept;
+  // True when this is a struct that declares a property `name`.
+  [[nodiscard]] bool hasField(std::string_view name) const;
+
   [[nodiscard]] SchemaKind kind() const noexcept;
   [[nodiscard]] bool isUnknown() const noexcept { return kind() == SchemaKind::Unknown; }
   [[nodiscard]] bool isStruct() const noexcept { return kind() == SchemaKind::Struct; }
