@@ -364,3 +364,107 @@ TEST_CASE("lists paginate with limit and continue", "[e2e][kubectl]") {
   CHECK(cp.kubectl("get --raw '/api/v1/namespaces/default/configmaps?limit=2&continue=bad'")
             .exitCode != 0);
 }
+
+TEST_CASE("server-side apply: ownership, conflicts, force, no-op and dry run",
+          "[e2e][kubectl][ssa]") {
+  ControlPlane cp;
+  auto a = cp.writeFile("a.yaml",
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo, labels: {team: "
+                        "x}}\ndata: {a: \"1\", b: \"2\"}\n");
+  auto b = cp.writeFile(
+      "b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo}\ndata: {b: \"3\"}\n");
+  auto applied = cp.kubectl("apply --server-side --field-manager=alice -f " + a.string());
+  REQUIRE(applied.exitCode == 0);
+  CHECK_THAT(applied.out, ContainsSubstring("serverside-applied"));
+  auto conflict = cp.kubectl("apply --server-side --field-manager=bob -f " + b.string());
+  CHECK(conflict.exitCode != 0);
+  CHECK_THAT(conflict.out,
+             ContainsSubstring("Apply failed with 1 conflict: conflict with \"alice\": .data.b"));
+  CHECK(cp.kubectl("apply --server-side --field-manager=bob --force-conflicts -f " + b.string())
+            .exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.b}").out == "3");
+  auto fields = cp.kubectl(
+                      "get cm demo --show-managed-fields -o jsonpath='{range "
+                      ".metadata.managedFields[*]}{.manager}={.fieldsV1}{\"\\n\"}{end}'")
+                    .out;
+  CHECK_THAT(fields,
+             ContainsSubstring(
+                 "alice={\"f:data\":{\"f:a\":{}},\"f:metadata\":{\"f:labels\":{\"f:team\":{}}}}"));
+  CHECK_THAT(fields, ContainsSubstring("bob={\"f:data\":{\"f:b\":{}}}"));
+
+  // Applying the same configuration again writes nothing.
+  std::string rv = cp.kubectl("get cm demo -o jsonpath={.metadata.resourceVersion}").out;
+  CHECK(cp.kubectl("apply --server-side --field-manager=bob -f " + b.string()).exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.metadata.resourceVersion}").out == rv);
+
+  // A field alice no longer applies is removed (nobody else owns it).
+  auto less = cp.writeFile(
+      "less.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo}\ndata: {a: \"1\"}\n");
+  CHECK(cp.kubectl("apply --server-side --field-manager=alice -f " + less.string()).exitCode == 0);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.metadata.labels}").out.empty());
+
+  // An update by another manager takes the field; the next apply conflicts with it.
+  CHECK(
+      cp.kubectl(
+            "patch cm demo --type=merge -p '{\"data\":{\"b\":\"4\"}}' --field-manager=kubectl-edit")
+          .exitCode == 0);
+  auto edited = cp.kubectl("apply --server-side --field-manager=bob -f " + b.string());
+  CHECK_THAT(edited.out, ContainsSubstring("conflict with \"kubectl-edit\" using v1: .data.b"));
+
+  // Dry run shows the merged object and writes nothing.
+  rv = cp.kubectl("get cm demo -o jsonpath={.metadata.resourceVersion}").out;
+  auto dry =
+      cp.kubectl("apply --server-side --force-conflicts --field-manager=bob --dry-run=server -f " +
+                 b.string() + " -o jsonpath={.data.b}");
+  CHECK(dry.out == "3");
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.metadata.resourceVersion}").out == rv);
+  CHECK(cp.kubectl("get cm demo -o jsonpath={.data.b}").out == "4");
+}
+
+TEST_CASE("custom resources are validated, pruned and defaulted by their CRD",
+          "[e2e][kubectl][crd]") {
+  ControlPlane cp;
+  REQUIRE(cp.kubectl("create -f " DRIFTLESS_SOURCE_DIR "/config/crd/bases").exitCode == 0);
+  auto bad = cp.writeFile("bad.yaml", R"(apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: bad}
+spec:
+  url: ftp://example.com/x
+)");
+  auto invalid = cp.kubectl("apply -f " + bad.string());
+  CHECK(invalid.exitCode != 0);
+  CHECK_THAT(invalid.out,
+             ContainsSubstring("spec.url: Invalid value: \"ftp://example.com/x\": spec.url in body "
+                               "should match '^(http|https|ssh|git)://.*$'"));
+  CHECK_THAT(invalid.out, ContainsSubstring("spec.interval: Required value"));
+
+  auto unknown = cp.writeFile("unknown.yaml", R"(apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: repo}
+spec:
+  url: https://example.com/x
+  interval: 1m
+  foo: bar
+)");
+  auto strict = cp.kubectl("apply -f " + unknown.string());
+  CHECK(strict.exitCode != 0);
+  CHECK_THAT(strict.out, ContainsSubstring("strict decoding error: unknown field \"spec.foo\""));
+  auto warned = cp.kubectl("apply --validate=warn -f " + unknown.string());
+  CHECK(warned.exitCode == 0);
+  CHECK_THAT(warned.out, ContainsSubstring("Warning: unknown field \"spec.foo\""));
+  CHECK(cp.kubectl("get gitrepo repo -o jsonpath={.spec.foo}").out.empty());
+  CHECK(cp.kubectl("get gitrepo repo -o jsonpath={.spec.timeout}").out == "60s");
+
+  // Server-side apply of a custom resource (what the kustomize-controller does).
+  auto ks = cp.writeFile("ks.yaml", R"(apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps}
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: repo}
+)");
+  CHECK(cp.kubectl("apply --server-side -f " + ks.string()).exitCode == 0);
+  CHECK(cp.kubectl("get ks apps -o jsonpath={.spec.prune}").out == "true");
+}

@@ -234,10 +234,9 @@ void ApiServer::Impl::ensureDefaultNamespaces() {
     info.resource = "namespaces";
     info.name = name;
     info.info = registry_->find("", "v1", "namespaces");
-    HttpRequest none;
     core::Value obj = core::Object{
         {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", core::Object{{"name", name}}}};
-    obj = prepareCreate(none, info, std::move(obj));
+    obj = prepareCreate(info, std::move(obj));
     store_->mutate(key, [&](const StoredObjectPtr&) -> Mutation { return Put{obj}; });
   }
 }

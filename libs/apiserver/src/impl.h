@@ -65,14 +65,14 @@ class ApiServer::Impl {
   void patchObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
   void deleteObject(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
   void deleteCollection(const HttpRequest& req, ResponseWriter& w, const RequestInfo& info);
-  core::Value prepareCreate(const HttpRequest& req, const RequestInfo& info, core::Value obj) const;
+  core::Value prepareCreate(const RequestInfo& info, core::Value obj) const;
   core::Value prepareUpdate(const RequestInfo& info, const core::Value& current, core::Value obj,
                             bool requireResourceVersion) const;
   core::Value applyPatch(const HttpRequest& req, const RequestInfo& info,
                          const core::Value& current) const;
   void afterWrite(const RequestInfo& info, const MutationResult& result);
   void respondObject(const HttpRequest& req, ResponseWriter& w, int code, const RequestInfo& info,
-                     const core::Value& obj) const;
+                     const core::Value& obj, const std::vector<std::string>& warnings = {}) const;
   void checkNamespace(const RequestInfo& info) const;
   // Deletes the contents of a Terminating namespace, then the namespace once it is empty.
   void finalizeNamespace(const std::string& name);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <mutex>
 
+#include "driftless/apiserver/structural_schema.h"
 #include "driftless/core/error.h"
+#include "driftless/kube/patch_schema.h"
 
 namespace driftless::apiserver {
 
@@ -155,6 +157,10 @@ std::vector<ResourceInfoPtr> resourcesOfCrd(const core::Value& crd) {
     info->custom = true;
     info->storageVersion = v["storage"].isBool() && v["storage"].asBool();
     info->schema = v["schema"]["openAPIV3Schema"];
+    info->structural = std::make_shared<StructuralSchema>(info->schema);
+    info->patchSchema = std::make_shared<kube::PatchSchema>(
+        info->schema.isNull() ? kube::PatchSchema::unknown()
+                              : kube::PatchSchema::fromJsonSchema(info->schema));
     info->printerColumns = v["additionalPrinterColumns"];
     out.push_back(std::move(info));
   }

@@ -9,6 +9,7 @@
 #include <random>
 #include <utility>
 
+#include "admission.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/kube/patch.h"
@@ -214,17 +215,19 @@ core::Value statusSuccess(const RequestInfo& info, const std::string& name,
 }  // namespace
 
 void ApiServer::Impl::respondObject(const HttpRequest& req, ResponseWriter& w, int code,
-                                    const RequestInfo& info, const core::Value& obj) const {
+                                    const RequestInfo& info, const core::Value& obj,
+                                    const std::vector<std::string>& warnings) const {
   if (wantsTable(req)) {
     std::vector<const core::Value*> objs{&obj};
     sendJson(w, code,
              makeTable(*info.info, objs, req.param("includeObject", "Metadata"), true,
                        obj["metadata"]["resourceVersion"].isString()
                            ? obj["metadata"]["resourceVersion"].asString()
-                           : ""));
+                           : ""),
+             warningHeaders(warnings));
     return;
   }
-  sendJson(w, code, obj);
+  sendJson(w, code, obj, warningHeaders(warnings));
 }
 
 void ApiServer::Impl::checkNamespace(const RequestInfo& info) const {
@@ -407,8 +410,7 @@ void ApiServer::Impl::watchObjects(const HttpRequest& req, ResponseWriter& w,
   w.endStream();
 }
 
-core::Value ApiServer::Impl::prepareCreate(const HttpRequest& req, const RequestInfo& info,
-                                           core::Value obj) const {
+core::Value ApiServer::Impl::prepareCreate(const RequestInfo& info, core::Value obj) const {
   const ResourceInfo& r = *info.info;
   if (!obj.isObject()) throw badRequest("the body of the request must be a JSON object");
   if (obj["apiVersion"].isNull()) obj["apiVersion"] = r.apiVersion();
@@ -473,19 +475,6 @@ core::Value ApiServer::Impl::prepareCreate(const HttpRequest& req, const Request
     if (labels.isNull()) labels = core::Object{};
     labels["kubernetes.io/metadata.name"] = name;
   }
-  std::string manager = req.param("fieldManager");
-  if (manager.empty()) {
-    std::string_view agent = req.header("user-agent");
-    manager = std::string(agent.substr(0, agent.find('/')));
-  }
-  if (!manager.empty() && std::as_const(meta)["managedFields"].isNull()) {
-    meta["managedFields"] = core::Array{core::Object{{"manager", manager},
-                                                     {"operation", "Update"},
-                                                     {"apiVersion", r.apiVersion()},
-                                                     {"time", nowTimestamp()},
-                                                     {"fieldsType", "FieldsV1"},
-                                                     {"fieldsV1", core::Object{}}}};
-  }
   // (Adding top-level keys may move `meta`: nothing below uses it.)
   if (r.plural == "secrets" && r.group.empty() && std::as_const(obj)["type"].isNull()) {
     obj["type"] = "Opaque";  // the one built-in default kubectl users notice
@@ -536,8 +525,6 @@ core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::
       meta.asObject().erase(k);
     }
   }
-  if (std::as_const(meta)["managedFields"].isNull() && !cur["managedFields"].isNull())
-    meta["managedFields"] = cur["managedFields"];
   const bool statusSub = r.hasSubresource("status");
   if (info.subresource == "status") {
     // Only .status changes through /status.
@@ -602,7 +589,10 @@ void ApiServer::Impl::createObject(const HttpRequest& req, ResponseWriter& w,
                                    const RequestInfo& info) {
   if (!info.subresource.empty()) throw methodNotAllowed("create is not supported on subresources");
   const bool dryRun = isDryRun(req);
-  core::Value obj = prepareCreate(req, info, decodeBody(req));
+  core::Value obj = prepareCreate(info, decodeBody(req));
+  std::vector<std::string> warnings;
+  admitObject(req, *info.info, "", obj, warnings);
+  recordUpdate(*info.info, "", core::Value(), obj, fieldManagerOf(req));
   RequestInfo target = info;
   target.name = obj["metadata"]["name"].asString();
   checkNamespace(target);
@@ -615,7 +605,7 @@ void ApiServer::Impl::createObject(const HttpRequest& req, ResponseWriter& w,
       },
       dryRun);
   afterWrite(target, result);
-  respondObject(req, w, 201, target, result.object ? result.object->object : obj);
+  respondObject(req, w, 201, target, result.object ? result.object->object : obj, warnings);
 }
 
 void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
@@ -623,6 +613,7 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
   const bool dryRun = isDryRun(req);
   core::Value body = decodeBody(req);
   bool created = false;
+  std::vector<std::string> warnings;
   // (The mutation callback runs under the store's lock and must not read the store itself.)
   if (!store_->get(keyOf(info, info.name)) && info.subresource.empty()) checkNamespace(info);
   auto result = store_->mutate(
@@ -631,9 +622,14 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
         if (!current) {
           if (!info.subresource.empty()) throw notFound(info.resource, info.group, info.name);
           created = true;
-          return Put{prepareCreate(req, info, body)};
+          core::Value obj = prepareCreate(info, body);
+          admitObject(req, *info.info, "", obj, warnings);
+          recordUpdate(*info.info, "", core::Value(), obj, fieldManagerOf(req));
+          return Put{std::move(obj)};
         }
         core::Value next = prepareUpdate(info, current->object, body, true);
+        admitObject(req, *info.info, info.subresource, next, warnings);
+        recordUpdate(*info.info, info.subresource, current->object, next, fieldManagerOf(req));
         return finalizeUpdate(info, std::move(next));
       },
       dryRun);
@@ -642,23 +638,59 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
     respondObject(req, w, 200, info, result.object->object);
     return;
   }
-  respondObject(req, w, created ? 201 : 200, info, result.object ? result.object->object : body);
+  respondObject(req, w, created ? 201 : 200, info, result.object ? result.object->object : body,
+                warnings);
 }
 
 void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
                                   const RequestInfo& info) {
   const bool dryRun = isDryRun(req);
+  std::string_view type = req.header("content-type");
+  type = type.substr(0, type.find(';'));
+  const bool apply = type == "application/apply-patch+yaml";
+  if (!apply && req.hasParam("force")) {
+    throw ApiError(422, "Invalid",
+                   "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be "
+                   "specified for non-apply patch");
+  }
+  core::Value config;
+  if (apply) {
+    config = decodeBody(req);
+    // (The mutation callback runs under the store's lock and must not read the store itself.)
+    if (!store_->get(keyOf(info, info.name)) && info.subresource.empty()) checkNamespace(info);
+  }
+  bool created = false;
+  std::vector<std::string> warnings;
   auto result = store_->mutate(
       keyOf(info, info.name),
       [&](const StoredObjectPtr& current) -> Mutation {
-        if (!current) throw notFound(info.resource, info.group, info.name);
-        core::Value patched = applyPatch(req, info, current->object);
-        core::Value next = prepareUpdate(info, current->object, std::move(patched), false);
+        if (!current) {
+          if (!apply || !info.subresource.empty()) {
+            throw notFound(info.resource, info.group, info.name);
+          }
+          created = true;
+          core::Value applied = serverSideApply(req, *info.info, "", core::Value(), config);
+          core::Value obj = prepareCreate(info, std::move(applied));
+          admitObject(req, *info.info, "", obj, warnings);
+          return Put{std::move(obj)};
+        }
+        core::Value next;
+        if (apply) {
+          core::Value applied =
+              serverSideApply(req, *info.info, info.subresource, current->object, config);
+          next = prepareUpdate(info, current->object, std::move(applied), false);
+          admitObject(req, *info.info, info.subresource, next, warnings);
+        } else {
+          core::Value patched = applyPatch(req, info, current->object);
+          next = prepareUpdate(info, current->object, std::move(patched), false);
+          admitObject(req, *info.info, info.subresource, next, warnings);
+          recordUpdate(*info.info, info.subresource, current->object, next, fieldManagerOf(req));
+        }
         return finalizeUpdate(info, std::move(next));
       },
       dryRun);
   afterWrite(info, result);
-  respondObject(req, w, 200, info, result.object->object);
+  respondObject(req, w, created ? 201 : 200, info, result.object->object, warnings);
 }
 
 core::Value ApiServer::Impl::applyPatch(const HttpRequest& req, const RequestInfo& info,

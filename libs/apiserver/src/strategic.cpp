@@ -41,6 +41,13 @@ kube::PatchSchema schemaFor(const ResourceInfo& r) {
 
 }  // namespace
 
+kube::PatchSchema patchSchemaFor(const ResourceInfo& resource) {
+  if (resource.custom) {
+    return resource.patchSchema ? *resource.patchSchema : kube::PatchSchema::unknown();
+  }
+  return schemaFor(resource);
+}
+
 core::Value applyStrategicPatch(const ResourceInfo& resource, const core::Value& current,
                                 const core::Value& patch) {
   return kube::applyStrategicMergePatch(current, patch, schemaFor(resource));

@@ -5,6 +5,7 @@
 
 #include "driftless/apiserver/registry.h"
 #include "driftless/core/value.h"
+#include "driftless/kube/patch_schema.h"
 
 namespace driftless::apiserver {
 
@@ -12,5 +13,9 @@ namespace driftless::apiserver {
 // malformed patch.
 core::Value applyStrategicPatch(const ResourceInfo& resource, const core::Value& current,
                                 const core::Value& patch);
+
+// The merge metadata of a resource: the OpenAPI schema of a built-in kind, or the CRD schema of
+// a custom resource.
+kube::PatchSchema patchSchemaFor(const ResourceInfo& resource);
 
 }  // namespace driftless::apiserver

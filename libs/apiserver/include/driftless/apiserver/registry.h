@@ -12,7 +12,13 @@
 
 #include "driftless/core/value.h"
 
+namespace driftless::kube {
+class PatchSchema;
+}
+
 namespace driftless::apiserver {
+
+class StructuralSchema;
 
 struct ResourceInfo {
   std::string group;  // "" for the core group
@@ -30,6 +36,10 @@ struct ResourceInfo {
   // For custom resources: the version's openAPIV3Schema and additionalPrinterColumns.
   core::Value schema;
   core::Value printerColumns;
+  // For custom resources, built from `schema`: validation, pruning and defaulting, and the
+  // list/map types server-side apply uses. (Built-ins take theirs from the OpenAPI data.)
+  std::shared_ptr<const StructuralSchema> structural;
+  std::shared_ptr<const kube::PatchSchema> patchSchema;
 
   [[nodiscard]] std::string apiVersion() const {
     return group.empty() ? version : group + "/" + version;
