@@ -3,7 +3,10 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "kubectl_harness.h"
@@ -467,4 +470,49 @@ spec:
 )");
   CHECK(cp.kubectl("apply --server-side -f " + ks.string()).exitCode == 0);
   CHECK(cp.kubectl("get ks apps -o jsonpath={.spec.prune}").out == "true");
+}
+
+TEST_CASE("kubectl auth and diff", "[e2e][kubectl]") {
+  ControlPlane cp;
+  CHECK(cp.kubectl("auth can-i create configmaps").out == "yes\n");
+  CHECK_THAT(cp.kubectl("auth whoami").out, ContainsSubstring("driftless-admin"));
+  auto file = cp.writeFile("cm.yaml", kConfigMap);
+  REQUIRE(cp.kubectl("apply -f " + file.string()).exitCode == 0);
+  CHECK(cp.kubectl("diff -f " + file.string()).exitCode == 0);
+  cp.writeFile("cm.yaml", std::string(kConfigMap) + "  c: \"3\"\n");
+  auto diff = cp.kubectl("diff -f " + file.string());
+  CHECK(diff.exitCode == 1);
+  CHECK_THAT(diff.out, ContainsSubstring("+  c: \"3\""));
+}
+
+TEST_CASE("no acknowledged write is lost when the server is killed", "[e2e][durability]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("driftless-kill-" + std::to_string(::getpid()));
+  std::string bin = DRIFTLESS_BIN_DIR "/driftless";
+  std::string start =
+      bin + " apiserver --data-dir " + dir.string() + " --port 0 >/dev/null 2>&1 & echo $!";
+  auto startServer = [&] {
+    auto pid = driftless::test::run(start).out;
+    for (int i = 0; i < 100 && !fs::exists(dir / "kubeconfig"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return pid.substr(0, pid.find('\n'));
+  };
+  std::string kc = "kubectl --kubeconfig " + (dir / "kubeconfig").string() + " --cache-dir " +
+                   (dir / "cache").string() + " ";
+  std::string pid = startServer();
+  int created = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (driftless::test::run(kc + "create cm k" + std::to_string(i)).exitCode == 0) ++created;
+  }
+  CHECK(created == 20);
+  driftless::test::run("kill -9 " + pid);
+  fs::remove(dir / "kubeconfig");
+  pid = startServer();
+  auto names = driftless::test::run(kc + "get cm -o name | wc -l");
+  CHECK(names.out == "20\n");
+  driftless::test::run("kill " + pid);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }

@@ -338,7 +338,7 @@ void ApiServer::Impl::dispatch(const HttpRequest& req, ResponseWriter& w) {
     sendError(w, ApiError(401, "Unauthorized", "Unauthorized"));
     return;
   }
-  if (serveOpenApi(req, w) || serveDiscovery(req, w)) return;
+  if (serveOpenApi(req, w) || serveDiscovery(req, w) || serveReviews(req, w)) return;
   std::vector<std::string> seg = splitPath(path);
   if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1") {
     serveResource(req, w, parseResourcePath(seg, 1, "", "v1"));
@@ -635,6 +635,49 @@ core::Value ApiServer::Impl::crdOpenApiDocument(const std::string& group,
       {"info", core::Object{{"title", "Kubernetes CRD Swagger"}, {"version", "v0.1.0"}}},
       {"paths", core::Value(std::move(paths))},
       {"components", core::Object{{"schemas", core::Value(std::move(schemas))}}}};
+}
+
+// `kubectl auth whoami` and `kubectl auth can-i`: the token's holder is the cluster admin
+// (there is no RBAC yet), so every review allows.
+bool ApiServer::Impl::serveReviews(const HttpRequest& req, ResponseWriter& w) {
+  if (req.method != "POST") return false;
+  const bool access = req.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" ||
+                      req.path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+  const bool whoami = req.path == "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+  if (!access && !whoami) return false;
+  // (kubectl sends these as protobuf; their content does not change the answer.)
+  const bool protobuf = req.header("content-type").find("protobuf") != std::string_view::npos;
+  core::Value review = protobuf ? core::Value(core::Object{}) : decodeBody(req);
+  if (!review.isObject()) throw badRequest("the body of the request must be a JSON object");
+  if (review["apiVersion"].isNull()) {
+    review["apiVersion"] = whoami ? "authentication.k8s.io/v1" : "authorization.k8s.io/v1";
+  }
+  if (review["kind"].isNull()) {
+    review["kind"] = whoami ? "SelfSubjectReview"
+                     : req.path.find("rulesreviews") != std::string::npos
+                         ? "SelfSubjectRulesReview"
+                         : "SelfSubjectAccessReview";
+  }
+  if (review["metadata"].isNull()) review["metadata"] = core::Object{};
+  if (whoami) {
+    review["status"] = core::Object{
+        {"userInfo",
+         core::Object{{"username", "driftless-admin"},
+                      {"groups", core::Array{"system:masters", "system:authenticated"}}}}};
+  } else if (req.path.find("rulesreviews") != std::string::npos) {
+    review["status"] = core::Object{
+        {"resourceRules", core::Array{core::Object{{"verbs", core::Array{"*"}},
+                                                   {"apiGroups", core::Array{"*"}},
+                                                   {"resources", core::Array{"*"}}}}},
+        {"nonResourceRules", core::Array{core::Object{{"verbs", core::Array{"*"}},
+                                                      {"nonResourceURLs", core::Array{"*"}}}}},
+        {"incomplete", false}};
+  } else {
+    review["status"] = core::Object{{"allowed", true},
+                                    {"reason", "the token holder is the cluster admin (no RBAC)"}};
+  }
+  sendJson(w, 201, review);
+  return true;
 }
 
 bool ApiServer::Impl::serveOpenApi(const HttpRequest& req, ResponseWriter& w) {

@@ -47,6 +47,7 @@ class ApiServer::Impl {
   bool serveDiscovery(const HttpRequest& req, ResponseWriter& w);
   core::Value aggregatedDiscovery(bool core) const;
   bool serveOpenApi(const HttpRequest& req, ResponseWriter& w);
+  bool serveReviews(const HttpRequest& req, ResponseWriter& w);
   RequestInfo parseResourcePath(const std::vector<std::string>& segments, std::size_t versionIndex,
                                 std::string group, std::string version) const;
   void syncCrd(const std::string& name, const StoredObjectPtr& crd);

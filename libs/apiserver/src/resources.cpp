@@ -57,6 +57,28 @@ ObjectKey keyOf(const RequestInfo& info, const std::string& name) {
                    name};
 }
 
+// Kubernetes keeps metadata.generation for custom resources and for the built-ins whose
+// strategies track spec changes; ConfigMaps, Secrets, Namespaces, RBAC objects and the like
+// have none.
+bool tracksGeneration(const ResourceInfo& r) {
+  if (r.custom) return true;
+  static const char* const kWithout[] = {"/configmaps",
+                                         "/secrets",
+                                         "/namespaces",
+                                         "/serviceaccounts",
+                                         "/endpoints",
+                                         "/events",
+                                         "events.k8s.io/events",
+                                         "rbac.authorization.k8s.io/roles",
+                                         "rbac.authorization.k8s.io/rolebindings",
+                                         "rbac.authorization.k8s.io/clusterroles",
+                                         "rbac.authorization.k8s.io/clusterrolebindings",
+                                         "coordination.k8s.io/leases"};
+  const std::string key = r.storageResource();
+  return std::none_of(std::begin(kWithout), std::end(kWithout),
+                      [&](const char* k) { return key == k; });
+}
+
 // RFC 1123 subdomain: lower-case alphanumerics, '-' and '.', at most 253 characters.
 bool isDnsSubdomain(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
@@ -468,7 +490,7 @@ core::Value ApiServer::Impl::prepareCreate(const RequestInfo& info, core::Value 
   meta.asObject().erase("deletionGracePeriodSeconds");
   meta["uid"] = newUid();
   meta["creationTimestamp"] = nowTimestamp();
-  meta["generation"] = 1;
+  if (tracksGeneration(r)) meta["generation"] = 1;
   if (r.hasSubresource("status") && r.custom) obj.asObject().erase("status");
   if (r.plural == "namespaces" && r.group.empty()) {
     core::Value& labels = meta["labels"];
@@ -545,8 +567,13 @@ core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::
   }
   std::int64_t generation = cur["generation"].isInt() ? cur["generation"].asInt() : 1;
   if (specChanged(current, obj, statusSub)) ++generation;
+  if (!tracksGeneration(r)) generation = 0;
   core::Value& meta2 = obj["metadata"];  // `meta` may have moved with the status change
-  meta2["generation"] = generation;
+  if (generation > 0) {
+    meta2["generation"] = generation;
+  } else {
+    meta2.asObject().erase("generation");
+  }
   // Finalizers cannot be added once deletion started.
   if (!cur["deletionTimestamp"].isNull() && std::as_const(meta2)["finalizers"].isArray()) {
     for (const auto& f : std::as_const(meta2)["finalizers"].asArray()) {
@@ -773,8 +800,8 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
           obj["metadata"]["finalizers"].push_back(gcFinalizer);
         obj["metadata"]["deletionTimestamp"] = nowTimestamp();
         obj["metadata"]["deletionGracePeriodSeconds"] = 0;
-        obj["metadata"]["generation"] =
-            (meta["generation"].isInt() ? meta["generation"].asInt() : 1) + 1;
+        if (meta["generation"].isInt())
+          obj["metadata"]["generation"] = meta["generation"].asInt() + 1;
         if (isNamespace) obj["status"]["phase"] = "Terminating";
         return Put{std::move(obj)};
       },
