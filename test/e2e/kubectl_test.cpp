@@ -516,3 +516,45 @@ TEST_CASE("no acknowledged write is lost when the server is killed", "[e2e][dura
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
+
+TEST_CASE("CRDs with several served versions convert with strategy None", "[e2e][kubectl][crd]") {
+  ControlPlane cp;
+  auto crd = cp.writeFile("crd.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.io}
+spec:
+  group: example.io
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer, default: 3}}}
+  - name: v1beta1
+    served: true
+    storage: false
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+)");
+  REQUIRE(cp.kubectl("create -f " + crd.string()).exitCode == 0);
+  REQUIRE(cp.kubectl("wait --for=condition=Established --timeout=10s crd/widgets.example.io")
+              .exitCode == 0);
+  auto w = cp.writeFile(
+      "w.yaml",
+      "apiVersion: example.io/v1beta1\nkind: Widget\nmetadata: {name: w}\nspec: {colour: red}\n");
+  REQUIRE(cp.kubectl("create -f " + w.string()).exitCode == 0);
+  CHECK(cp.kubectl("get widgets.v1.example.io w -o jsonpath={.apiVersion}").out == "example.io/v1");
+  CHECK(cp.kubectl("get widgets.v1beta1.example.io w -o jsonpath={.apiVersion}").out ==
+        "example.io/v1beta1");
+  CHECK(cp.kubectl("explain widgets.spec.size").exitCode == 0);
+  CHECK(cp.kubectl("get cm --as=jane").exitCode == 0);
+  CHECK(cp.kubectl("get cm --as-group=devs").exitCode != 0);
+}

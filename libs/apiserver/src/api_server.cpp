@@ -338,6 +338,19 @@ void ApiServer::Impl::dispatch(const HttpRequest& req, ResponseWriter& w) {
     sendError(w, ApiError(401, "Unauthorized", "Unauthorized"));
     return;
   }
+  // Impersonation (Impersonate-User/-Group/-Uid/-Extra-*): the token holder is the cluster admin
+  // and may impersonate anyone; without RBAC the impersonated identity has the same rights, so
+  // only malformed requests are refused, as kube-apiserver refuses them.
+  bool impersonatesOther =
+      !req.header("impersonate-group").empty() || !req.header("impersonate-uid").empty();
+  for (const auto& [name, value] : req.headers) {
+    impersonatesOther = impersonatesOther || name.rfind("impersonate-extra-", 0) == 0;
+  }
+  if (req.header("impersonate-user").empty() && impersonatesOther) {
+    sendError(w, internalError("requested impersonation of groups, uid or extras without "
+                               "impersonating a user"));
+    return;
+  }
   if (serveOpenApi(req, w) || serveDiscovery(req, w) || serveReviews(req, w)) return;
   std::vector<std::string> seg = splitPath(path);
   if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1") {

@@ -46,6 +46,7 @@ Registry::Registry(const core::Value& builtinResources) {
     info->shortNames = strings(r["shortNames"]);
     info->categories = strings(r["categories"]);
     info->subresources = strings(r["subresources"]);
+    info->storageApiVersion = info->apiVersion();
     entries_.push_back(Entry{"", std::move(info)});
   }
 }
@@ -132,7 +133,11 @@ std::vector<ResourceInfoPtr> resourcesOfCrd(const core::Value& crd) {
                   "\": supported values: \"Cluster\", \"Namespaced\"");
   }
   int storage = 0;
-  std::vector<ResourceInfoPtr> out;
+  std::string storageName;
+  for (const auto& v : spec["versions"].asArray()) {
+    if (v["storage"].isBool() && v["storage"].asBool()) storageName = stringOr(v["name"]);
+  }
+  std::vector<std::shared_ptr<ResourceInfo>> out;
   for (const auto& v : spec["versions"].asArray()) {
     if (v["storage"].isBool() && v["storage"].asBool()) ++storage;
     if (!(v["served"].isBool() && v["served"].asBool())) continue;
@@ -155,7 +160,8 @@ std::vector<ResourceInfoPtr> resourcesOfCrd(const core::Value& crd) {
     if (!v["subresources"]["status"].isNull()) info->subresources.push_back("status");
     if (!v["subresources"]["scale"].isNull()) info->subresources.push_back("scale");
     info->custom = true;
-    info->storageVersion = v["storage"].isBool() && v["storage"].asBool();
+    info->storageVersion = info->version == storageName;
+    info->storageApiVersion = group + "/" + storageName;
     info->schema = v["schema"]["openAPIV3Schema"];
     info->structural = std::make_shared<StructuralSchema>(info->schema);
     info->patchSchema = std::make_shared<kube::PatchSchema>(
@@ -164,10 +170,15 @@ std::vector<ResourceInfoPtr> resourcesOfCrd(const core::Value& crd) {
     info->printerColumns = v["additionalPrinterColumns"];
     out.push_back(std::move(info));
   }
-  if (storage != 1)
+  if (storage != 1) {
     throw invalid(
         "spec.versions: Invalid value: must have exactly one version marked as storage version");
-  return out;
+  }
+  if (!out.empty() &&
+      std::none_of(out.begin(), out.end(), [](const auto& r) { return r->storageVersion; })) {
+    out.front()->storageVersion = true;  // the storage version is not served: another is primary
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace driftless::apiserver

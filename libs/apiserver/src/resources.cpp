@@ -57,6 +57,19 @@ ObjectKey keyOf(const RequestInfo& info, const std::string& name) {
                    name};
 }
 
+// Conversion `None` between the served versions of a CRD: only apiVersion changes.
+void toStorageVersion(const ResourceInfo& r, core::Value& obj) {
+  if (r.custom && obj.isObject() && !r.storageApiVersion.empty())
+    obj["apiVersion"] = r.storageApiVersion;
+}
+
+core::Value inRequestVersion(const ResourceInfo& r, const core::Value& obj) {
+  if (!r.custom || !obj.isObject() || obj["apiVersion"] == core::Value(r.apiVersion())) return obj;
+  core::Value copy = obj;
+  copy["apiVersion"] = r.apiVersion();
+  return copy;
+}
+
 // Kubernetes keeps metadata.generation for custom resources and for the built-ins whose
 // strategies track spec changes; ConfigMaps, Secrets, Namespaces, RBAC objects and the like
 // have none.
@@ -189,6 +202,7 @@ Mutation finalizeUpdate(const RequestInfo& info, core::Value next) {
   bool finalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();
   bool namespaceObject = info.info->plural == "namespaces" && info.info->group.empty();
   if (deleting && !finalizers && !namespaceObject) return Remove{};
+  toStorageVersion(*info.info, next);
   return Put{std::move(next)};
 }
 
@@ -249,7 +263,7 @@ void ApiServer::Impl::respondObject(const HttpRequest& req, ResponseWriter& w, i
              warningHeaders(warnings));
     return;
   }
-  sendJson(w, code, obj, warningHeaders(warnings));
+  sendJson(w, code, inRequestVersion(*info.info, obj), warningHeaders(warnings));
 }
 
 void ApiServer::Impl::checkNamespace(const RequestInfo& info) const {
@@ -345,7 +359,7 @@ void ApiServer::Impl::listObjects(const HttpRequest& req, ResponseWriter& w,
   core::Array items;
   items.reserve(matching.size());
   for (const auto* o : matching)
-    items.push_back(*o);
+    items.push_back(inRequestVersion(*info.info, *o));
   sendJson(w, 200,
            core::Object{{"kind", info.info->kind + "List"},
                         {"apiVersion", info.info->apiVersion()},
@@ -378,7 +392,7 @@ void ApiServer::Impl::watchObjects(const HttpRequest& req, ResponseWriter& w,
   if (!w.beginStream(200, "application/json")) return;
   bool headersSent = false;
   auto encode = [&](const char* type, const core::Value& obj) {
-    core::Value payload = obj;
+    core::Value payload = inRequestVersion(*info.info, obj);
     if (table) {
       std::vector<const core::Value*> objs{&obj};
       payload = makeTable(*info.info, objs, includeObject, !headersSent, "");
@@ -628,6 +642,7 @@ void ApiServer::Impl::createObject(const HttpRequest& req, ResponseWriter& w,
       keyOf(target, target.name),
       [&](const StoredObjectPtr& current) -> Mutation {
         if (current) throw alreadyExists(info.resource, info.group, target.name);
+        toStorageVersion(*info.info, obj);
         return Put{obj};
       },
       dryRun);
@@ -652,6 +667,7 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
           core::Value obj = prepareCreate(info, body);
           admitObject(req, *info.info, "", obj, warnings);
           recordUpdate(*info.info, "", core::Value(), obj, fieldManagerOf(req));
+          toStorageVersion(*info.info, obj);
           return Put{std::move(obj)};
         }
         core::Value next = prepareUpdate(info, current->object, body, true);
@@ -699,6 +715,7 @@ void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
           core::Value applied = serverSideApply(req, *info.info, "", core::Value(), config);
           core::Value obj = prepareCreate(info, std::move(applied));
           admitObject(req, *info.info, "", obj, warnings);
+          toStorageVersion(*info.info, obj);
           return Put{std::move(obj)};
         }
         core::Value next;

@@ -32,7 +32,12 @@ struct ResourceInfo {
   std::vector<std::string> categories;
   std::vector<std::string> subresources;  // "status", "scale"
   bool custom = false;                    // served for a CRD
+  // One served version per resource is the primary (the storage version when it is served):
+  // the control plane's controllers iterate resources through it.
   bool storageVersion = true;
+  // The apiVersion objects are stored with (custom resources: the CRD's storage version; with
+  // conversion None the other served versions only rewrite apiVersion).
+  std::string storageApiVersion;
   // For custom resources: the version's openAPIV3Schema and additionalPrinterColumns.
   core::Value schema;
   core::Value printerColumns;
