@@ -14,7 +14,9 @@
 
 #include "driftless/core/duration.h"
 #include "driftless/core/error.h"
+#include "driftless/core/go_format.h"
 #include "driftless/core/json.h"
+#include "driftless/core/scalar.h"
 
 namespace driftless::apiserver {
 
@@ -77,244 +79,20 @@ using detail::SchemaNode;
 
 // ---- Go formatting: strconv.Quote, fmt %v of float64, json.Marshal ----
 
-bool isPrintable(std::uint32_t r) {
-  // An approximation of Go's unicode.IsPrint for non-ASCII runes: the C1 controls, spaces other
-  // than U+0020, format characters, private use and noncharacters are not printable.
-  if (r < 0xA1 || r == 0xAD || r == 0x1680 || r == 0x3000 || r == 0xFEFF) return false;
-  if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F))
-    return false;
-  if ((r >= 0xE000 && r <= 0xF8FF) || (r >= 0xFFF0 && r <= 0xFFFB) || r == 0xFFFE || r == 0xFFFF)
-    return false;
-  if (r >= 0xE0000) return false;
-  return true;
-}
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, 0 when invalid.
-std::size_t decodeRune(std::string_view s, std::size_t i, std::uint32_t& rune) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  std::size_t n = 0;
-  std::uint32_t min = 0;
-  if (c < 0x80) {
-    rune = c;
-    return 1;
-  }
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    rune = c & 0x1F;
-    min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    rune = c & 0x0F;
-    min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    rune = c & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    rune = (rune << 6) | (byte(i + k) & 0x3F);
-  }
-  if (rune < min || rune > 0x10FFFF || (rune >= 0xD800 && rune <= 0xDFFF)) return 0;
-  return n;
-}
-
-// Go's utf8.RuneCountInString: invalid bytes count as one rune each.
-std::int64_t runeCount(std::string_view s) {
-  std::int64_t count = 0;
-  for (std::size_t i = 0; i < s.size(); ++count) {
-    std::uint32_t r = 0;
-    const std::size_t n = decodeRune(s, i, r);
-    i += n == 0 ? 1 : n;
-  }
-  return count;
-}
-
-void appendHex(std::string& out, const char* prefix, std::uint32_t v, int width) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*x", width, v);
-  out += prefix;
-  out += buf;
-}
-
-// Go's strconv.Quote (fmt %q of a string).
-std::string goQuote(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\a':
-          out += "\\a";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\v':
-          out += "\\v";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7F)
-            appendHex(out, "\\x", c, 2);
-          else
-            out += static_cast<char>(c);
-      }
-      ++i;
-      continue;
-    }
-    std::uint32_t r = 0;
-    const std::size_t n = decodeRune(s, i, r);
-    if (n == 0) {
-      appendHex(out, "\\x", c, 2);
-      ++i;
-      continue;
-    }
-    if (isPrintable(r))
-      out.append(s.substr(i, n));
-    else if (r < 0x10000)
-      appendHex(out, "\\u", r, 4);
-    else
-      appendHex(out, "\\U", r, 8);
-    i += n;
-  }
-  out += '"';
-  return out;
-}
-
-// Go's fmt %v of a float64 (strconv 'g' with the shortest precision: exponent form below 1e-4
-// and from 1e+06 on, e.g. `1e+06`, `0.5`, `1.5e-05`).
 std::string goFloat(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
-  if (d == 0) return std::signbit(d) ? "-0" : "0";
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view text(buf, static_cast<std::size_t>(res.ptr - buf));
-  std::string out;
-  if (text.front() == '-') {
-    out += '-';
-    text.remove_prefix(1);
-  }
-  const std::size_t e = text.find('e');
-  std::string digits;
-  for (char c : text.substr(0, e))
-    if (c != '.') digits += c;
-  int exp = 0;
-  std::string_view expText = text.substr(e + 1);
-  if (!expText.empty() && expText.front() == '+') expText.remove_prefix(1);
-  std::from_chars(expText.data(), expText.data() + expText.size(), exp);
-  const int nd = static_cast<int>(digits.size());
-  if (exp < -4 || exp >= 6) {
-    out += digits[0];
-    if (nd > 1) {
-      out += '.';
-      out += digits.substr(1);
-    }
-    out += exp < 0 ? "e-" : "e+";
-    const int a = exp < 0 ? -exp : exp;
-    if (a < 10) out += '0';
-    out += std::to_string(a);
-    return out;
-  }
-  const int dp = exp + 1;
-  if (dp <= 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-dp), '0');
-    out += digits;
-  } else if (dp >= nd) {
-    out += digits;
-    out.append(static_cast<std::size_t>(dp - nd), '0');
-  } else {
-    out += digits.substr(0, static_cast<std::size_t>(dp));
-    out += '.';
-    out += digits.substr(static_cast<std::size_t>(dp));
-  }
-  return out;
+  return core::formatGoFloat(d, 'g');
 }
 
 // Go's json.Marshal of an unstructured value: object keys sorted, HTML characters escaped.
-void appendGoJson(std::string& out, const Value& v) {
-  switch (v.type()) {
-    case Value::Type::Null:
-      out += "null";
-      break;
-    case Value::Type::Bool:
-      out += v.asBool() ? "true" : "false";
-      break;
-    case Value::Type::Int:
-      out += std::to_string(v.asInt());
-      break;
-    case Value::Type::Double:
-      out += core::formatJsonNumber(v.asDouble());
-      break;
-    case Value::Type::String:
-      core::appendJsonString(out, v.asString());
-      break;
-    case Value::Type::Array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.asArray()) {
-        if (!first) out += ',';
-        first = false;
-        appendGoJson(out, e);
-      }
-      out += ']';
-      break;
-    }
-    case Value::Type::Object: {
-      std::vector<const core::Member*> members;
-      for (const auto& m : v.asObject())
-        members.push_back(&m);
-      std::sort(members.begin(), members.end(),
-                [](const core::Member* a, const core::Member* b) { return a->key < b->key; });
-      out += '{';
-      bool first = true;
-      for (const auto* m : members) {
-        if (!first) out += ',';
-        first = false;
-        core::appendJsonString(out, m->key);
-        out += ':';
-        appendGoJson(out, m->value);
-      }
-      out += '}';
-      break;
-    }
-  }
-}
-
 std::string goJson(const Value& v) {
-  std::string out;
-  appendGoJson(out, v);
-  return out;
+  return core::toJson(v, {.indent = 0, .escapeHtml = true, .sortKeys = true});
 }
 
 // How field.Error renders a bad value: %q for strings, %v for numbers and booleans, JSON else.
 std::string goBadValue(const Value& v) {
   switch (v.type()) {
     case Value::Type::String:
-      return goQuote(v.asString());
+      return core::goQuote(v.asString());
     case Value::Type::Int:
       return std::to_string(v.asInt());
     case Value::Type::Double:
@@ -430,7 +208,7 @@ OpenApiError plainError(std::string message) {
 OpenApiError invalidType(const std::string& path, const std::string& typeName,
                          const std::string& value) {
   return makeError(Code::InvalidType, path, Value(value),
-                   path + " in body must be of type " + typeName + ": " + goQuote(value));
+                   path + " in body must be of type " + typeName + ": " + core::goQuote(value));
 }
 
 std::string joined(const std::vector<std::string>& parts, std::string_view sep) {
@@ -891,7 +669,7 @@ Result validateSchemaProps(const SchemaNode& s, const Value& data, const std::st
       if (!best || r.matchCount > best->matchCount) best = std::move(r);
     }
     if (!firstSuccess)
-      main.add(plainError(goQuote(path) + " must validate at least one schema (anyOf)"));
+      main.add(plainError(core::goQuote(path) + " must validate at least one schema (anyOf)"));
     if (best)
       main.merge(std::move(*best));
     else if (firstSuccess)
@@ -915,7 +693,7 @@ Result validateSchemaProps(const SchemaNode& s, const Value& data, const std::st
       const std::string additional =
           validated == 0 ? "Found none valid"
                          : "Found " + std::to_string(validated) + " valid alternatives";
-      main.add(plainError(goQuote(path) + " must validate one and only one schema (oneOf). " +
+      main.add(plainError(core::goQuote(path) + " must validate one and only one schema (oneOf). " +
                           additional));
       if (best) main.merge(std::move(*best));
     } else if (firstSuccess) {
@@ -930,19 +708,19 @@ Result validateSchemaProps(const SchemaNode& s, const Value& data, const std::st
       main.merge(std::move(r));
     }
     if (validated != s.allOf.size()) {
-      main.add(plainError(goQuote(path) + " must validate all the schemas (allOf)" +
+      main.add(plainError(core::goQuote(path) + " must validate all the schemas (allOf)" +
                           (validated == 0 ? ". None validated" : "")));
     }
   }
   if (s.notSchema && validateSchema(*s.notSchema, data, path).valid())
-    main.add(plainError(goQuote(path) + " must not validate the schema (not)"));
+    main.add(plainError(core::goQuote(path) + " must not validate the schema (not)"));
   ++main.matchCount;
   return main;
 }
 
 Result validateString(const SchemaNode& s, const std::string& data, const std::string& path) {
   Result r;
-  const std::int64_t length = s.maxLength || s.minLength ? runeCount(data) : std::int64_t{0};
+  const std::int64_t length = s.maxLength || s.minLength ? core::runeCount(data) : std::int64_t{0};
   if (s.maxLength && length > *s.maxLength) {
     OpenApiError e = makeError(
         Code::TooLong, path, Value(data),
@@ -1312,7 +1090,7 @@ SchemaCause toCause(const OpenApiError& e, const std::string& fieldPath) {
       std::string message = "Unsupported value: " + goBadValue(e.value);
       std::vector<std::string> quoted;
       for (const auto& v : e.values)
-        quoted.push_back(goQuote(v.isString() ? v.asString() : goJson(v)));
+        quoted.push_back(core::goQuote(v.isString() ? v.asString() : goJson(v)));
       if (!quoted.empty()) message += ": supported values: " + joined(quoted, ", ");
       return {"FieldValueNotSupported", field, message};
     }

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <unordered_set>
@@ -284,14 +285,22 @@ class JsonWriter {
           break;
         }
         out_ += '{';
+        std::vector<const Member*> members;
+        members.reserve(obj.size());
+        for (const auto& m : obj)
+          members.push_back(&m);
+        if (options_.sortKeys) {
+          std::sort(members.begin(), members.end(),
+                    [](const Member* a, const Member* b) { return a->key < b->key; });
+        }
         bool first = true;
-        for (const auto& m : obj) {
+        for (const Member* m : members) {
           if (!first) out_ += ',';
           first = false;
           newline(depth + 1);
-          appendJsonString(out_, m.key, options_.escapeHtml);
+          appendJsonString(out_, m->key, options_.escapeHtml);
           out_ += options_.indent > 0 ? ": " : ":";
-          write(m.value, depth + 1);
+          write(m->value, depth + 1);
         }
         newline(depth);
         out_ += '}';

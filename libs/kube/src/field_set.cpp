@@ -7,6 +7,7 @@
 
 #include "apply_schema.h"
 #include "driftless/core/error.h"
+#include "driftless/core/go_format.h"
 #include "driftless/core/json.h"
 
 namespace driftless::kube {
@@ -50,53 +51,6 @@ core::Value sortedCopy(const core::Value& value) {
   return out;
 }
 
-// Go's %q for the strings in conflict paths.
-void appendGoQuoted(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 // structured-merge-diff's value.ToString.
 void appendValueString(std::string& out, const core::Value& v) {
   switch (v.type()) {
@@ -113,7 +67,7 @@ void appendValueString(std::string& out, const core::Value& v) {
       out += core::formatJsonNumber(v.asDouble());
       break;
     case core::Value::Type::String:
-      appendGoQuoted(out, v.asString());
+      out += core::goQuote(v.asString());
       break;
     case core::Value::Type::Array: {
       out += '[';
@@ -274,6 +228,7 @@ std::optional<FieldPathElement> FieldPathElement::parse(std::string_view text) {
 
 std::string FieldPathElement::serialize() const {
   core::JsonPrintOptions options;
+  options.sortKeys = true;
   switch (type_) {
     case Type::Field:
       return "f:" + name_;
@@ -285,13 +240,13 @@ std::string FieldPathElement::serialize() const {
         first = false;
         core::appendJsonString(out, name, false);
         out += ':';
-        core::appendJson(out, sortedCopy(v), options);
+        core::appendJson(out, v, options);
       }
       out += '}';
       return out;
     }
     case Type::Value:
-      return "v:" + core::toJson(sortedCopy(value_), options);
+      return "v:" + core::toJson(value_, options);
     case Type::Index:
       return "i:" + std::to_string(index_);
   }
@@ -679,7 +634,7 @@ std::string goQuotedList(const std::vector<std::string>& names) {
   std::string out = "[";
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += ' ';
-    appendGoQuoted(out, names[i]);
+    out += core::goQuote(names[i]);
   }
   out += ']';
   return out;

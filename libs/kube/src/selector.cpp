@@ -1,5 +1,7 @@
 #include "driftless/kube/selector.h"
 
+#include "driftless/core/go_format.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -111,61 +113,13 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-// Go's %q for a string (printable ASCII kept, the rest escaped; UTF-8 passes through).
-std::string goQuote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 // Go's %#v for a []string: `[]string(nil)` or `[]string{"a", "b"}`.
 std::string goStringSlice(const std::vector<std::string>& values) {
   if (values.empty()) return "[]string(nil)";
   std::string out = "[]string{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ", ";
-    out += goQuote(values[i]);
+    out += core::goQuote(values[i]);
   }
   out += '}';
   return out;
@@ -188,7 +142,7 @@ std::string invalidError(std::string_view path, std::string_view renderedValue,
 std::string labelKeyError(std::string_view key, std::string_view path) {
   const auto errs = qualifiedNameErrors(key);
   if (errs.empty()) return {};
-  return invalidError(path, goQuote(key), join(errs, "; "));
+  return invalidError(path, core::goQuote(key), join(errs, "; "));
 }
 
 // errors.NewAggregate(...).Error() over de-duplicated messages.
@@ -244,7 +198,8 @@ void validateRequirement(const LabelRequirement& r) {
       for (std::size_t i = 0; i < r.values.size(); ++i) {
         std::int64_t ignored = 0;
         if (!parseInt64(r.values[i], ignored))
-          errs.push_back(invalidError("values[" + std::to_string(i) + "]", goQuote(r.values[i]),
+          errs.push_back(invalidError("values[" + std::to_string(i) + "]",
+                                      core::goQuote(r.values[i]),
                                       "for 'Gt', 'Lt' operators, the value must be an integer"));
       }
       break;
@@ -253,7 +208,7 @@ void validateRequirement(const LabelRequirement& r) {
     const auto valueErrs = labelValueErrors(r.values[i]);
     if (!valueErrs.empty())
       errs.push_back(invalidError("values[" + std::to_string(i) + "][" + r.key + "]",
-                                  goQuote(r.values[i]), join(valueErrs, "; ")));
+                                  core::goQuote(r.values[i]), join(valueErrs, "; ")));
   }
   if (!errs.empty()) throw SelectorError(aggregate(errs));
 }
@@ -729,7 +684,7 @@ LabelSelector LabelSelector::fromValue(const core::Value& value) {
       else if (op == "DoesNotExist")
         r.op = SelectorOperator::DoesNotExist;
       else
-        throw SelectorError(goQuote(op) + " is not a valid label selector operator");
+        throw SelectorError(core::goQuote(op) + " is not a valid label selector operator");
       const core::Value& values = expr["values"];
       if (!values.isNull()) {
         if (!values.isArray())

@@ -14,6 +14,9 @@ struct JsonPrintOptions {
   int indent = 0;
   // Escape <, > and & as \u003c, \u003e and \u0026, as Go's json.Marshal does by default.
   bool escapeHtml = true;
+  // Print object keys sorted bytewise, as Go's json.Marshal prints maps (for output that must
+  // match Kubernetes' byte for byte: field paths, managedFields keys, messages).
+  bool sortKeys = false;
 };
 
 // Parses one JSON document. Throws ParseError (with line and column) on malformed input.
