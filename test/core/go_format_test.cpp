@@ -24,3 +24,18 @@ TEST_CASE("toJson can sort object keys like Go's json.Marshal of maps", "[core][
         R"({"a":{"c":"\u003c","d":[{"y":2,"z":1}]},"b":1})");
   CHECK(core::toJson(v) == R"({"b":1,"a":{"d":[{"z":1,"y":2}],"c":"\u003c"}})");
 }
+
+#include "driftless/core/base64.h"
+
+TEST_CASE("base64 encodes and decodes with padding", "[core][base64]") {
+  CHECK(core::base64Encode("") == "");
+  CHECK(core::base64Encode("f") == "Zg==");
+  CHECK(core::base64Encode("fo") == "Zm8=");
+  CHECK(core::base64Encode("foo") == "Zm9v");
+  CHECK(core::base64Encode("hunter2") == "aHVudGVyMg==");
+  CHECK(core::base64Decode("aHVudGVyMg==").value() == "hunter2");
+  CHECK(core::base64Decode("Zm8=").value() == "fo");
+  CHECK_FALSE(core::base64Decode("Zm8").has_value());
+  CHECK_FALSE(core::base64Decode("Z=m8").has_value());
+  CHECK_FALSE(core::base64Decode("Zm!=").has_value());
+}

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/core/yaml.h"
@@ -36,15 +37,6 @@ std::vector<std::string> splitPath(const std::string& path) {
 bool constantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 std::string sha256Hex(std::string_view data) {
@@ -210,7 +202,7 @@ current-context: driftless
 preferences: {}
 )");
   config["clusters"][0]["cluster"]["server"] = "https://" + host + ":" + std::to_string(port());
-  config["clusters"][0]["cluster"]["certificate-authority-data"] = base64(caPem_);
+  config["clusters"][0]["cluster"]["certificate-authority-data"] = core::base64Encode(caPem_);
   config["users"][0]["user"]["token"] = token_;
   auto path = kubeconfigPath();
   auto tmp = path;

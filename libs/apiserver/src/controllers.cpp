@@ -36,19 +36,6 @@ core::Value withoutFinalizer(core::Value obj, std::string_view name) {
   return obj;
 }
 
-// Deletion as DELETE with the Background policy does it: immediate, or deletionTimestamp
-// while finalizers remain.
-Mutation deleteNow(const StoredObjectPtr& current) {
-  if (!current) return Keep{};
-  const core::Value& meta = current->object["metadata"];
-  if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty())) return Remove{};
-  if (!meta["deletionTimestamp"].isNull()) return Keep{};
-  core::Value obj = current->object;
-  obj["metadata"]["deletionTimestamp"] = formatTimestamp(std::chrono::system_clock::now());
-  obj["metadata"]["deletionGracePeriodSeconds"] = 0;
-  return Put{std::move(obj)};
-}
-
 struct Indexed {
   ObjectKey key;
   StoredObjectPtr object;
@@ -116,7 +103,7 @@ void ApiServer::Impl::collectGarbage() {
       });
       continue;
     }
-    if (!anyOwner || foregroundOwner) store_->mutate(d.key, deleteNow);
+    if (!anyOwner || foregroundOwner) store_->mutate(d.key, deleteOrMarkDeleting);
   }
   // Owners waiting for their dependents (foreground) or for orphaning to finish.
   for (const auto& [uid, owner] : byUid) {

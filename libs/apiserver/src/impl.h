@@ -99,7 +99,11 @@ class ApiServer::Impl {
   std::thread housekeeping_;
 };
 
-// Helpers shared by both files.
+// Helpers shared by the implementation files.
+
+// Deletion as DELETE with the Background policy does it: remove the object, or set
+// deletionTimestamp while finalizers remain (an object already being deleted stays as it is).
+Mutation deleteOrMarkDeleting(const StoredObjectPtr& current);
 void sendJson(ResponseWriter& w, int code, const core::Value& body,
               const std::vector<std::pair<std::string, std::string>>& headers = {});
 void sendError(ResponseWriter& w, const ApiError& e);

@@ -1,12 +1,11 @@
 #include "protobuf.h"
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "table.h"
 
@@ -153,15 +152,6 @@ const std::map<std::string, const Message*>& knownKinds() {
   return kinds;
 }
 
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 const Field* fieldFor(const Message& m, int number) {
   for (const auto& f : m.fields) {
     if (f.number == number) return &f;
@@ -227,7 +217,7 @@ core::Value decodeMessage(std::string_view data, const Message& schema) {
         break;
       }
       case Kind::Bytes:
-        out[f->name] = base64(r.bytes());
+        out[f->name] = core::base64Encode(r.bytes());
         break;
       case Kind::Int: {
         auto v = static_cast<std::int64_t>(r.varint());
@@ -252,7 +242,8 @@ core::Value decodeMessage(std::string_view data, const Message& schema) {
       case Kind::StringMap:
       case Kind::BytesMap: {
         auto [key, value] = mapEntry(r.bytes());
-        out[f->name][key] = f->kind == Kind::BytesMap ? base64(value) : std::string(value);
+        out[f->name][key] =
+            f->kind == Kind::BytesMap ? core::base64Encode(value) : std::string(value);
         break;
       }
       case Kind::Strings:

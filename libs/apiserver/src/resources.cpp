@@ -2,14 +2,13 @@
 // with Kubernetes' object semantics (uid, generation, resourceVersion preconditions, status
 // subresource, finalizers and deletionTimestamp, dry runs, namespaces).
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
 #include <utility>
 
 #include "admission.h"
+#include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/kube/patch.h"
@@ -215,26 +214,15 @@ void resourcesOfCrdChecked(const core::Value& crd) {
 }
 
 std::string encodeContinue(const std::string& position) {
-  std::string out(4 * ((position.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(position.data()),
-                          static_cast<int>(position.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  return core::base64Encode(position);
 }
 
 std::string decodeContinue(const std::string& token) {
-  std::string out(3 * token.size() / 4 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(token.data()),
-                          static_cast<int>(token.size()));
-  if (n < 0 || token.size() % 4 != 0) throw badRequest("invalid continue token");
-  std::size_t padding = 0;
-  for (auto it = token.rbegin(); it != token.rend() && *it == '='; ++it)
-    ++padding;
-  out.resize(static_cast<std::size_t>(n) - padding);
-  if (out.find('/') == std::string::npos) throw badRequest("invalid continue token");
-  return out;
+  auto position = core::base64Decode(token);
+  if (!position || position->find('/') == std::string::npos) {
+    throw badRequest("invalid continue token");
+  }
+  return *position;
 }
 
 core::Value statusSuccess(const RequestInfo& info, const std::string& name,
@@ -851,20 +839,7 @@ void ApiServer::Impl::deleteCollection(const HttpRequest& req, ResponseWriter& w
     one.namespace_ = o->object["metadata"]["namespace"].isString()
                          ? o->object["metadata"]["namespace"].asString()
                          : "";
-    auto result = store_->mutate(
-        keyOf(one, one.name),
-        [&](const StoredObjectPtr& current) -> Mutation {
-          if (!current) return Keep{};
-          const core::Value& meta = current->object["metadata"];
-          if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty()))
-            return Remove{};
-          if (!meta["deletionTimestamp"].isNull()) return Keep{};
-          core::Value obj = current->object;
-          obj["metadata"]["deletionTimestamp"] = nowTimestamp();
-          obj["metadata"]["deletionGracePeriodSeconds"] = 0;
-          return Put{std::move(obj)};
-        },
-        isDryRun(req));
+    auto result = store_->mutate(keyOf(one, one.name), deleteOrMarkDeleting, isDryRun(req));
     afterWrite(one, result);
   }
   sendJson(w, 200,
@@ -872,6 +847,17 @@ void ApiServer::Impl::deleteCollection(const HttpRequest& req, ResponseWriter& w
                         {"apiVersion", "v1"},
                         {"metadata", core::Object{}},
                         {"status", "Success"}});
+}
+
+Mutation deleteOrMarkDeleting(const StoredObjectPtr& current) {
+  if (!current) return Keep{};
+  const core::Value& meta = current->object["metadata"];
+  if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty())) return Remove{};
+  if (!meta["deletionTimestamp"].isNull()) return Keep{};
+  core::Value obj = current->object;
+  obj["metadata"]["deletionTimestamp"] = nowTimestamp();
+  obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+  return Put{std::move(obj)};
 }
 
 void ApiServer::Impl::finalizeNamespace(const std::string& name) {
@@ -884,17 +870,7 @@ void ApiServer::Impl::finalizeNamespace(const std::string& name) {
     for (const auto& o : store_->list(r->storageResource(), name, rev)) {
       remaining = true;
       ObjectKey key{r->storageResource(), name, o->object["metadata"]["name"].asString()};
-      store_->mutate(key, [&](const StoredObjectPtr& current) -> Mutation {
-        if (!current) return Keep{};
-        const core::Value& meta = current->object["metadata"];
-        if (!(meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty()))
-          return Remove{};
-        if (!meta["deletionTimestamp"].isNull()) return Keep{};
-        core::Value obj = current->object;
-        obj["metadata"]["deletionTimestamp"] = nowTimestamp();
-        obj["metadata"]["deletionGracePeriodSeconds"] = 0;
-        return Put{std::move(obj)};
-      });
+      store_->mutate(key, deleteOrMarkDeleting);
     }
   }
   if (remaining) {

@@ -863,42 +863,6 @@ Result validateNumber(const SchemaNode& s, const Value& data, const std::string&
   return r;
 }
 
-// reflect.DeepEqual of two unstructured values (int64 and float64 differ).
-bool strictEqual(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Value::Type::Null:
-      return true;
-    case Value::Type::Bool:
-      return a.asBool() == b.asBool();
-    case Value::Type::Int:
-      return a.asInt() == b.asInt();
-    case Value::Type::Double:
-      return a.asDouble() == b.asDouble();
-    case Value::Type::String:
-      return a.asString() == b.asString();
-    case Value::Type::Array: {
-      const auto& x = a.asArray();
-      const auto& y = b.asArray();
-      if (x.size() != y.size()) return false;
-      for (std::size_t i = 0; i < x.size(); ++i)
-        if (!strictEqual(x[i], y[i])) return false;
-      return true;
-    }
-    case Value::Type::Object: {
-      const auto& x = a.asObject();
-      const auto& y = b.asObject();
-      if (x.size() != y.size()) return false;
-      for (const auto& m : x) {
-        const Value* other = y.find(m.key);
-        if (other == nullptr || !strictEqual(m.value, *other)) return false;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
 // Go's string(rune(i)) for an int64.
 std::string runeString(std::int64_t i) {
   std::uint32_t r = i < 0 || i > 0x10FFFF || (i >= 0xD800 && i <= 0xDFFF)
@@ -941,7 +905,7 @@ bool enumMatches(const Value& data, const Value& enumValue) {
       if (data.isNumber()) return asFloat64(data) == enumValue.asDouble();
       return false;
     default:
-      return strictEqual(data, enumValue);
+      return core::strictlyEqual(data, enumValue);
   }
 }
 
@@ -987,7 +951,7 @@ Result validateArray(const SchemaNode& s, const core::Array& data, const std::st
     bool duplicate = false;
     for (std::size_t i = 0; i < data.size() && !duplicate; ++i)
       for (std::size_t j = 0; j < i && !duplicate; ++j)
-        duplicate = strictEqual(data[i], data[j]);
+        duplicate = core::strictlyEqual(data[i], data[j]);
     if (duplicate)
       r.add(makeError(Code::Unique, path, Value(), path + " in body shouldn't contain duplicates"));
   }

@@ -350,4 +350,31 @@ bool operator==(const Value& a, const Value& b) noexcept {
   }
 }
 
+bool strictlyEqual(const Value& a, const Value& b) noexcept {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Value::Type::Array: {
+      const Array& x = a.asArray();
+      const Array& y = b.asArray();
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (!strictlyEqual(x[i], y[i])) return false;
+      }
+      return true;
+    }
+    case Value::Type::Object: {
+      const Object& x = a.asObject();
+      const Object& y = b.asObject();
+      if (x.size() != y.size()) return false;
+      for (const auto& m : x) {
+        const Value* other = y.find(m.key);
+        if (other == nullptr || !strictlyEqual(m.value, *other)) return false;
+      }
+      return true;
+    }
+    default:
+      return a == b;  // scalars of the same type
+  }
+}
+
 }  // namespace driftless::core

@@ -77,44 +77,6 @@ bool isString(const Value* v, std::string_view s) {
   return v != nullptr && v->isString() && v->asString() == s;
 }
 
-// reflect.DeepEqual on decoded JSON: like Value's operator== but an integer never equals a
-// double (Go decodes them as int64 and float64).
-bool deepEqual(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Value::Type::Null:
-      return true;
-    case Value::Type::Bool:
-      return a.asBool() == b.asBool();
-    case Value::Type::Int:
-      return a.asInt() == b.asInt();
-    case Value::Type::Double:
-      return a.asDouble() == b.asDouble();
-    case Value::Type::String:
-      return a.asString() == b.asString();
-    case Value::Type::Array: {
-      const Array& x = a.asArray();
-      const Array& y = b.asArray();
-      if (x.size() != y.size()) return false;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!deepEqual(x[i], y[i])) return false;
-      }
-      return true;
-    }
-    case Value::Type::Object: {
-      const Object& x = a.asObject();
-      const Object& y = b.asObject();
-      if (x.size() != y.size()) return false;
-      for (const auto& m : x) {
-        const Value* other = y.find(m.key);
-        if (other == nullptr || !deepEqual(m.value, *other)) return false;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
 // Go's %v for a float64 (strconv 'g' with the shortest digits: exponent form when the decimal
 // exponent is below -4 or at least 6).
 std::string formatGoFloat(double d) {
@@ -208,7 +170,7 @@ void deduplicateScalars(Array& s) {
   std::ptrdiff_t length = static_cast<std::ptrdiff_t>(s.size()) - 1;
   for (std::ptrdiff_t i = 0; i < length; ++i) {
     for (std::ptrdiff_t j = i + 1; j <= length; ++j) {
-      if (deepEqual(s[static_cast<std::size_t>(i)], s[static_cast<std::size_t>(j)])) {
+      if (core::strictlyEqual(s[static_cast<std::size_t>(i)], s[static_cast<std::size_t>(j)])) {
         s[static_cast<std::size_t>(j)] = s[static_cast<std::size_t>(length)];
         s.resize(static_cast<std::size_t>(length));
         --length;
@@ -295,7 +257,7 @@ Array identities(const Array& list, std::string_view mergeKey, bool maps,
 
 std::ptrdiff_t indexOf(const Array& keys, const Value& key) {
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (deepEqual(keys[i], key)) return static_cast<std::ptrdiff_t>(i);
+    if (core::strictlyEqual(keys[i], key)) return static_cast<std::ptrdiff_t>(i);
   }
   return -1;
 }
@@ -471,7 +433,8 @@ std::ptrdiff_t findByMergeKey(const Array& list, std::string_view mergeKey, cons
   for (std::size_t i = 0; i < list.size(); ++i) {
     if (!list[i].isObject()) fail("value for key " + std::to_string(i) + " is not a map");
     const Value* candidate = list[i].find(mergeKey);
-    if (candidate != nullptr && deepEqual(*candidate, value)) return static_cast<std::ptrdiff_t>(i);
+    if (candidate != nullptr && core::strictlyEqual(*candidate, value))
+      return static_cast<std::ptrdiff_t>(i);
   }
   return -1;
 }
@@ -516,7 +479,7 @@ Array deleteFromSlice(Array current, const Array& toDelete) {
   out.reserve(current.size());
   for (auto& v : current) {
     bool drop = std::any_of(toDelete.begin(), toDelete.end(),
-                            [&](const Value& d) { return deepEqual(d, v); });
+                            [&](const Value& d) { return core::strictlyEqual(d, v); });
     if (!drop) out.push_back(std::move(v));
   }
   return out;
@@ -617,7 +580,7 @@ void applyRetainKeysDirective(Object& original, Object& patch, const MergeOption
   if (!opts.mergeParallelList) {
     // Combining patches: both must carry the same list.
     if (const Value* existing = original.find(kRetainKeysDirective)) {
-      if (!deepEqual(*existing, retain)) {
+      if (!core::strictlyEqual(*existing, retain)) {
         fail(show(*existing) + " and " + show(retain) +
              " are not deep equal: this may happen when calculating the 3-way diff patch");
       }
@@ -646,14 +609,14 @@ void applyRetainKeysDirective(Object& original, Object& patch, const MergeOption
 
 // mergeKeyValueEqual.
 bool mergeKeyValueEqual(const Value& left, const Value& right, std::string_view mergeKey) {
-  if (mergeKey.empty()) return deepEqual(left, right);
+  if (mergeKey.empty()) return core::strictlyEqual(left, right);
   if (!left.isObject()) failBadArgType("map", left);
   if (!right.isObject()) failBadArgType("map", right);
   const Value* l = left.find(mergeKey);
   if (l == nullptr) failNoMergeKey(left, mergeKey);
   const Value* r = right.find(mergeKey);
   if (r == nullptr) failNoMergeKey(right, mergeKey);
-  return deepEqual(*l, *r);
+  return core::strictlyEqual(*l, *r);
 }
 
 // validatePatchWithSetOrderList: the patch list's items (deletions aside) appear in the
@@ -699,7 +662,8 @@ void mergePatchIntoOriginal(Object& original, Object& patch, const PatchSchema& 
     patch.erase(key);
     if (!opts.mergeParallelList) {
       if (const Value* existing = original.find(key)) {
-        if (!deepEqual(*existing, setOrder)) fail("invalid patch format of setElementOrder list");
+        if (!core::strictlyEqual(*existing, setOrder))
+          fail("invalid patch format of setElementOrder list");
       } else {
         original.append(key, setOrder);
       }
@@ -836,7 +800,7 @@ PatchStrategies strategiesForDiff(const PatchSchema& field, const Value& origina
     return field.strategies();
   } catch (const core::Error& e) {
     // Like upstream: metadata problems only matter when the values differ.
-    if (deepEqual(original, modified)) {
+    if (core::strictlyEqual(original, modified)) {
       skip = true;
       return {};
     }
@@ -847,7 +811,7 @@ PatchStrategies strategiesForDiff(const PatchSchema& field, const Value& origina
 void replacePatchFieldIfNotEqual(const std::string& key, const Value& original,
                                  const Value& modified, Object& patch, const DiffOptions& opts) {
   if (opts.ignoreChangesAndAdditions) return;
-  if (deepEqual(original, modified)) return;
+  if (core::strictlyEqual(original, modified)) return;
   patch.set(key, modified);
 }
 
@@ -1011,9 +975,10 @@ ListDiff diffLists(const Array& original, const Array& modified, const PatchSche
   out.deletions = std::move(deletions);
   // Upstream sorts the original list in place before this comparison, so an unchanged list
   // that is not sorted still gets a $setElementOrder.
-  if (opts.setElementOrder && ((!opts.ignoreDeletions && !out.deletions.empty()) ||
-                               (!opts.ignoreChangesAndAdditions &&
-                                !deepEqual(Value(sortScalars(original)), Value(modified))))) {
+  if (opts.setElementOrder &&
+      ((!opts.ignoreDeletions && !out.deletions.empty()) ||
+       (!opts.ignoreChangesAndAdditions &&
+        !core::strictlyEqual(Value(sortScalars(original)), Value(modified))))) {
     out.order = modified;
   }
   return out;
@@ -1168,7 +1133,7 @@ bool fieldsHaveConflicts(const Value& left, const Value& right, const PatchSchem
       const Value* rightMarker = right.find(kDirectiveMarker);
       if (leftMarker != nullptr || rightMarker != nullptr) {
         if ((leftMarker == nullptr) != (rightMarker == nullptr)) return true;
-        if (!deepEqual(*leftMarker, *rightMarker)) return true;
+        if (!core::strictlyEqual(*leftMarker, *rightMarker)) return true;
       }
       if (strategy == PatchStrategy::Replace) return false;
       return mapsHaveConflicts(left.asObject(), right.asObject(), schema);
@@ -1177,7 +1142,7 @@ bool fieldsHaveConflicts(const Value& left, const Value& right, const PatchSchem
       if (!right.isArray()) return true;
       return slicesHaveConflicts(left.asArray(), right.asArray(), schema, strategy, mergeKey);
     default:
-      return !deepEqual(left, right);
+      return !core::strictlyEqual(left, right);
   }
 }
 

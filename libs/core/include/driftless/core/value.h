@@ -203,4 +203,8 @@ inline Object::Object(std::initializer_list<Member> members) {
 
 const Value& nullValue() noexcept;
 
+// Deep equality as Go's reflect.DeepEqual sees decoded JSON: like operator== (object key order
+// ignored) except that an integer never equals a double (1 and 1.0 differ).
+bool strictlyEqual(const Value& a, const Value& b) noexcept;
+
 }  // namespace driftless::core
