@@ -558,3 +558,31 @@ spec:
   CHECK(cp.kubectl("get cm --as=jane").exitCode == 0);
   CHECK(cp.kubectl("get cm --as-group=devs").exitCode != 0);
 }
+
+TEST_CASE("defaults added to a CRD show on objects stored before", "[e2e][kubectl][crd]") {
+  ControlPlane cp;
+  auto crd = [&](const std::string& extra) {
+    return "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: "
+           "gadgets.example.io}\nspec:\n  group: example.io\n  names: {kind: Gadget, plural: "
+           "gadgets}\n"
+           "  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n"
+           "    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n"
+           "          spec:\n            type: object\n            properties:\n"
+           "              name: {type: string}\n" +
+           extra;
+  };
+  REQUIRE(cp.kubectl("apply -f " + cp.writeFile("crd.yaml", crd("")).string()).exitCode == 0);
+  REQUIRE(cp.kubectl("wait --for=condition=Established --timeout=10s crd/gadgets.example.io")
+              .exitCode == 0);
+  auto g = cp.writeFile(
+      "g.yaml", "apiVersion: example.io/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {name: x}\n");
+  REQUIRE(cp.kubectl("create -f " + g.string()).exitCode == 0);
+  CHECK(cp.kubectl("get gadget g -o jsonpath={.spec.size}").out.empty());
+  REQUIRE(
+      cp.kubectl("apply -f " +
+                 cp.writeFile("crd.yaml", crd("              size: {type: integer, default: 5}\n"))
+                     .string())
+          .exitCode == 0);
+  CHECK(eventually([&] { return cp.kubectl("get gadget g -o jsonpath={.spec.size}").out == "5"; }));
+  CHECK(cp.kubectl("explain configmap.data").exitCode == 0);
+}

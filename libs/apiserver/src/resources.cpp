@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "admission.h"
+#include "driftless/apiserver/structural_schema.h"
 #include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
@@ -62,10 +63,14 @@ void toStorageVersion(const ResourceInfo& r, core::Value& obj) {
     obj["apiVersion"] = r.storageApiVersion;
 }
 
+// What a client reads: a custom resource in the requested version, with the defaults of that
+// version's schema applied (defaults added to a CRD after an object was stored show on read,
+// as in Kubernetes).
 core::Value inRequestVersion(const ResourceInfo& r, const core::Value& obj) {
-  if (!r.custom || !obj.isObject() || obj["apiVersion"] == core::Value(r.apiVersion())) return obj;
+  if (!r.custom || !obj.isObject()) return obj;
   core::Value copy = obj;
   copy["apiVersion"] = r.apiVersion();
+  if (r.structural) r.structural->applyDefaults(copy);
   return copy;
 }
 
