@@ -586,3 +586,26 @@ TEST_CASE("defaults added to a CRD show on objects stored before", "[e2e][kubect
   CHECK(eventually([&] { return cp.kubectl("get gadget g -o jsonpath={.spec.size}").out == "5"; }));
   CHECK(cp.kubectl("explain configmap.data").exitCode == 0);
 }
+
+TEST_CASE("core/v1 and events.k8s.io/v1 Events share one store", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto ev = cp.writeFile("ev.yaml", R"(apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: repo.1}
+eventTime: "2026-01-01T00:00:00.000000Z"
+reportingController: source-controller
+reportingInstance: source-controller-1
+action: Reconcile
+reason: NewArtifact
+type: Normal
+note: stored artifact for commit 'init'
+regarding: {kind: GitRepository, name: repo, namespace: default}
+)");
+  REQUIRE(cp.kubectl("create -f " + ev.string()).exitCode == 0);
+  CHECK(cp.kubectl("get events.v1. repo.1 -o jsonpath={.message}").out ==
+        "stored artifact for commit 'init'");
+  CHECK(cp.kubectl("get events --field-selector involvedObject.kind=GitRepository -o name").out ==
+        "event/repo.1\n");
+  CHECK(cp.kubectl("get events.v1.events.k8s.io repo.1 -o jsonpath={.note}").out ==
+        "stored artifact for commit 'init'");
+}

@@ -133,7 +133,7 @@ void ApiServer::Impl::collectGarbage() {
 
 void ApiServer::Impl::expireEvents() {
   const auto cutoff = std::chrono::system_clock::now() - options_.eventTtl;
-  for (const char* resource : {"/events", "events.k8s.io/events"}) {
+  for (const char* resource : {"/events"}) {  // (events.k8s.io/v1 Events are stored here too)
     std::int64_t rev = 0;
     for (const auto& e : store_->list(resource, "", rev)) {
       const core::Value& meta = e->object["metadata"];

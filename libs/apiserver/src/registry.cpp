@@ -47,6 +47,11 @@ Registry::Registry(const core::Value& builtinResources) {
     info->categories = strings(r["categories"]);
     info->subresources = strings(r["subresources"]);
     info->storageApiVersion = info->apiVersion();
+    if (info->group == "events.k8s.io" && info->plural == "events") {
+      info->storageKey = "/events";
+      info->storageApiVersion = "v1";
+      info->storageVersion = false;  // the core/v1 resource is the primary one
+    }
     entries_.push_back(Entry{"", std::move(info)});
   }
 }

@@ -57,16 +57,56 @@ ObjectKey keyOf(const RequestInfo& info, const std::string& name) {
                    name};
 }
 
-// Conversion `None` between the served versions of a CRD: only apiVersion changes.
+// events.k8s.io/v1 Event <-> core/v1 Event: the field pairs kube-apiserver's conversion maps.
+constexpr std::pair<const char*, const char*> kEventFields[] = {
+    {"regarding", "involvedObject"},
+    {"note", "message"},
+    {"reportingController", "reportingComponent"},
+    {"deprecatedSource", "source"},
+    {"deprecatedFirstTimestamp", "firstTimestamp"},
+    {"deprecatedLastTimestamp", "lastTimestamp"},
+    {"deprecatedCount", "count"},
+};
+
+bool isEventsV1(const ResourceInfo& r) {
+  return r.group == "events.k8s.io" && r.plural == "events";
+}
+
+// Renames the top-level keys of an Event between the two APIs (toCore: events.k8s.io -> v1).
+core::Value convertEvent(const core::Value& obj, bool toCore) {
+  core::Object out;
+  for (const auto& m : obj.asObject()) {
+    std::string key = m.key;
+    for (const auto& [v1Name, coreName] : kEventFields) {
+      if (key == (toCore ? v1Name : coreName)) {
+        key = toCore ? coreName : v1Name;
+        break;
+      }
+    }
+    out.set(key, m.value);
+  }
+  out.set("apiVersion", toCore ? "v1" : "events.k8s.io/v1");
+  return core::Value(std::move(out));
+}
+
+// Conversion `None` between the served versions of a CRD (only apiVersion changes) and between
+// the two Event APIs.
 void toStorageVersion(const ResourceInfo& r, core::Value& obj) {
-  if (r.custom && obj.isObject() && !r.storageApiVersion.empty())
-    obj["apiVersion"] = r.storageApiVersion;
+  if (!obj.isObject()) return;
+  if (isEventsV1(r)) {
+    obj = convertEvent(obj, true);
+    return;
+  }
+  if (r.custom && !r.storageApiVersion.empty()) obj["apiVersion"] = r.storageApiVersion;
 }
 
 // What a client reads: a custom resource in the requested version, with the defaults of that
 // version's schema applied (defaults added to a CRD after an object was stored show on read,
 // as in Kubernetes).
 core::Value inRequestVersion(const ResourceInfo& r, const core::Value& obj) {
+  if (isEventsV1(r) && obj.isObject() && !(obj["apiVersion"] == core::Value("events.k8s.io/v1"))) {
+    return convertEvent(obj, false);
+  }
   if (!r.custom || !obj.isObject()) return obj;
   core::Value copy = obj;
   copy["apiVersion"] = r.apiVersion();
@@ -714,11 +754,13 @@ void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
         core::Value next;
         if (apply) {
           core::Value applied =
-              serverSideApply(req, *info.info, info.subresource, current->object, config);
+              serverSideApply(req, *info.info, info.subresource,
+                              inRequestVersion(*info.info, current->object), config);
           next = prepareUpdate(info, current->object, std::move(applied), false);
           admitObject(req, *info.info, info.subresource, next, warnings);
         } else {
-          core::Value patched = applyPatch(req, info, current->object);
+          core::Value patched =
+              applyPatch(req, info, inRequestVersion(*info.info, current->object));
           next = prepareUpdate(info, current->object, std::move(patched), false);
           admitObject(req, *info.info, info.subresource, next, warnings);
           recordUpdate(*info.info, info.subresource, current->object, next, fieldManagerOf(req));

@@ -50,7 +50,12 @@ struct ResourceInfo {
     return group.empty() ? version : group + "/" + version;
   }
   // The storage key of the resource: "<group>/<plural>".
-  [[nodiscard]] std::string storageResource() const { return group + "/" + plural; }
+  // The storage key of the resource: "<group>/<plural>", or another resource's key when two
+  // APIs share one store (events.k8s.io/v1 Events are stored as core/v1 Events).
+  [[nodiscard]] std::string storageResource() const {
+    return storageKey.empty() ? group + "/" + plural : storageKey;
+  }
+  std::string storageKey;
   [[nodiscard]] bool hasSubresource(std::string_view name) const;
   [[nodiscard]] bool hasVerb(std::string_view verb) const;
 };
