@@ -512,7 +512,9 @@ TEST_CASE("no acknowledged write is lost when the server is killed", "[e2e][dura
   pid = startServer();
   auto names = driftless::test::run(kc + "get cm -o name | wc -l");
   CHECK(names.out == "20\n");
-  driftless::test::run("kill " + pid);
+  // Stop the server and wait for it to exit before removing its data directory.
+  driftless::test::run("kill " + pid + "; while kill -0 " + pid +
+                       " 2>/dev/null; do sleep 0.05; done");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
