@@ -821,8 +821,10 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
   const bool dryRun = isDryRun(req);
   // DeleteOptions: the body or query parameters (propagationPolicy, legacy orphanDependents).
   std::string policy = req.param("propagationPolicy");
+  core::Value preconditions;
   if (!req.body.empty()) {
     core::Value options = decodeBody(req);
+    preconditions = options["preconditions"];
     if (options["propagationPolicy"].isString()) policy = options["propagationPolicy"].asString();
     if (options["orphanDependents"].isBool()) {
       policy = options["orphanDependents"].asBool() ? "Orphan" : "Background";
@@ -843,6 +845,18 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
       [&](const StoredObjectPtr& current) -> Mutation {
         if (!current) throw notFound(info.resource, info.group, info.name);
         const core::Value& meta = current->object["metadata"];
+        for (const char* field : {"uid", "resourceVersion"}) {
+          const core::Value& want = preconditions[field];
+          if (want.isString() && !(want == meta[field])) {
+            std::string label = std::string(field) == "uid" ? "UID" : "ResourceVersion";
+            throw ApiError(
+                409, "Conflict",
+                "Precondition failed: " + label + " in precondition: " + want.asString() + ", " +
+                    label +
+                    " in object meta: " + (meta[field].isString() ? meta[field].asString() : ""),
+                statusDetails(info.name, info.group, info.resource));
+          }
+        }
         bool hasFinalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();
         bool isNamespace = info.info->plural == "namespaces" && info.info->group.empty();
         if (!hasFinalizers && !isNamespace && gcFinalizer == nullptr) return Remove{};
