@@ -59,7 +59,7 @@ void admitObject(const HttpRequest& req, const ResourceInfo& resource,
   std::vector<StatusCause> statusCauses;
   statusCauses.reserve(causes.size());
   for (const auto& c : causes)
-    statusCauses.push_back({c.type, c.message, c.field});
+    statusCauses.push_back({c.field, c.type, c.message});
   const core::Value& name = obj["metadata"]["name"];
   throw invalid(resource.kind, resource.group, name.isString() ? name.asString() : "",
                 statusCauses);
@@ -91,16 +91,10 @@ core::Value serverSideApply(const HttpRequest& req, const ResourceInfo& resource
                             const core::Value& config) {
   std::string manager = req.param("fieldManager");
   if (manager.empty()) {
-    throw ApiError(
-        422, "Invalid",
-        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
-        "required for apply patch",
-        core::Object{{"group", "meta.k8s.io"},
-                     {"kind", "PatchOptions"},
-                     {"causes", core::Array{core::Object{
-                                    {"reason", "FieldValueRequired"},
-                                    {"message", "Required value: is required for apply patch"},
-                                    {"field", "fieldManager"}}}}});
+    throw invalid("PatchOptions", "meta.k8s.io", "",
+                  {{.field = "fieldManager",
+                    .type = "FieldValueRequired",
+                    .message = "Required value: is required for apply patch"}});
   }
   if (!config.isObject()) throw badRequest("the apply configuration must be an object");
   kube::ApplyOptions options;
@@ -113,16 +107,15 @@ core::Value serverSideApply(const HttpRequest& req, const ResourceInfo& resource
   try {
     return kube::serverSideApply(live, config, patchSchemaFor(resource), options);
   } catch (const kube::ApplyConflictError& e) {
-    core::Array causes;
+    std::vector<StatusCause> causes;
     for (const auto& c : e.conflicts()) {
-      causes.push_back(core::Object{
-          {"reason", "FieldManagerConflict"}, {"message", c.message}, {"field", c.path}});
+      causes.push_back({.field = c.path, .type = "FieldManagerConflict", .message = c.message});
     }
     const core::Value& name = live["metadata"]["name"];
-    core::Value details =
-        statusDetails(name.isString() ? name.asString() : "", resource.group, resource.plural);
-    details["causes"] = core::Value(std::move(causes));
-    throw ApiError(409, "Conflict", e.what(), std::move(details));
+    ApiError error(409, "Conflict", e.what(), std::move(causes));
+    error.withDetails(
+        {name.isString() ? name.asString() : "", resource.group, resource.plural, ""});
+    throw error;
   } catch (const kube::ApplyError& e) {
     throw badRequest(e.what());
   }

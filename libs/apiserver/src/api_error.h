@@ -1,60 +1,29 @@
 #pragma once
 
-// API failures as Kubernetes Status objects (apimachinery/pkg/api/errors): the handlers throw
-// ApiError, the dispatcher turns it into the response.
+// The control plane reports failures with libs/kube's ApiError: one model of Kubernetes' Status
+// objects for the server that writes them and the client that reads them.
 
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "driftless/core/value.h"
+#include "driftless/kube/api_error.h"
 
 namespace driftless::apiserver {
 
-struct StatusCause {
-  std::string type;
-  std::string message;
-  std::string field;
-};
+using kube::alreadyExists;
+using kube::ApiError;
+using kube::badRequest;
+using kube::conflict;
+using kube::internalError;
+using kube::invalid;
+using kube::methodNotAllowed;
+using kube::notFound;
+using kube::StatusCause;
+using kube::StatusDetails;
+using kube::unsupportedMediaType;
 
-class ApiError : public std::exception {
- public:
-  ApiError(int code, std::string reason, std::string message, core::Value details = {})
-      : code_(code),
-        reason_(std::move(reason)),
-        message_(std::move(message)),
-        details_(std::move(details)) {}
-
-  [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
-  [[nodiscard]] int code() const noexcept { return code_; }
-  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
-  [[nodiscard]] core::Value toStatus() const;
-
- private:
-  int code_;
-  std::string reason_;
-  std::string message_;
-  core::Value details_;
-};
-
-// The qualified resource name Kubernetes puts in messages: `configmaps`, `deployments.apps`.
-std::string qualifiedResource(const std::string& plural, const std::string& group);
-
+// Status.details of a successful delete (`{name, group, kind: <plural>}`).
 core::Value statusDetails(const std::string& name, const std::string& group,
                           const std::string& kind);
-
-ApiError notFound(const std::string& plural, const std::string& group, const std::string& name);
-ApiError alreadyExists(const std::string& plural, const std::string& group,
-                       const std::string& name);
-ApiError conflict(const std::string& plural, const std::string& group, const std::string& name,
-                  const std::string& why);
-ApiError badRequest(const std::string& message);
-ApiError methodNotAllowed(const std::string& message);
-ApiError unsupportedMediaType(const std::string& message);
-// 422 with one cause per field: `<Kind>.<group> "<name>" is invalid: <field>: <message>, ...`
-ApiError invalid(const std::string& kind, const std::string& group, const std::string& name,
-                 const std::vector<StatusCause>& causes);
-ApiError gone(const std::string& message);
-ApiError internalError(const std::string& message);
 
 }  // namespace driftless::apiserver

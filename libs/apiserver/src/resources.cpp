@@ -436,8 +436,8 @@ void ApiServer::Impl::watchObjects(const HttpRequest& req, ResponseWriter& w,
     return w.writeChunk(line);
   };
   if (!watch) {
-    ApiError e = gone("too old resource version: " + rvParam + " (" +
-                      std::to_string(store_->oldestRevision()) + ")");
+    ApiError e = kube::expired("too old resource version: " + rvParam + " (" +
+                               std::to_string(store_->oldestRevision()) + ")");
     encode("ERROR", e.toStatus());
     w.endStream();
     return;
@@ -502,7 +502,9 @@ core::Value ApiServer::Impl::prepareCreate(const RequestInfo& info, core::Value 
   }
   if (name.empty()) {
     throw invalid(r.kind, r.group, "",
-                  {{"FieldValueRequired", "name or generateName is required", "metadata.name"}});
+                  {{.field = "metadata.name",
+                    .type = "FieldValueRequired",
+                    .message = "name or generateName is required"}});
   }
   if (!info.name.empty() && info.name != name)
     throw badRequest("the name of the object (" + name + ") does not match the name on the URL (" +
@@ -511,11 +513,12 @@ core::Value ApiServer::Impl::prepareCreate(const RequestInfo& info, core::Value 
   if (!dnsLabelOk) {
     throw invalid(
         r.kind, r.group, name,
-        {{"FieldValueInvalid",
-          "Invalid value: \"" + name +
+        {{.field = "metadata.name",
+          .type = "FieldValueInvalid",
+          .message =
+              "Invalid value: \"" + name +
               "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-              "characters, '-' or '.', and must start and end with an alphanumeric character",
-          "metadata.name"}});
+              "characters, '-' or '.', and must start and end with an alphanumeric character"}});
   }
   if (r.namespaced) {
     if (std::as_const(meta)["namespace"].isString() &&
@@ -582,8 +585,9 @@ core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::
     }
   } else if (requireResourceVersion && r.custom) {
     throw invalid(r.kind, r.group, info.name,
-                  {{"FieldValueInvalid", "Invalid value: 0x0: must be specified for an update",
-                    "metadata.resourceVersion"}});
+                  {{.field = "metadata.resourceVersion",
+                    .type = "FieldValueInvalid",
+                    .message = "Invalid value: 0x0: must be specified for an update"}});
   }
   // Fields the client cannot change.
   for (const char* k : {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
@@ -630,12 +634,14 @@ core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::
           had = had || g == f;
       }
       if (!had) {
-        throw invalid(r.kind, r.group, info.name,
-                      {{"FieldValueForbidden",
-                        "Forbidden: no new finalizers can be added if the object is being deleted, "
-                        "found new finalizers " +
-                            core::toJson(core::Array{f}),
-                        "metadata.finalizers"}});
+        throw invalid(
+            r.kind, r.group, info.name,
+            {{.field = "metadata.finalizers",
+              .type = "FieldValueForbidden",
+              .message =
+                  "Forbidden: no new finalizers can be added if the object is being deleted, "
+                  "found new finalizers " +
+                  core::toJson(core::Array{f})}});
       }
     }
   }
@@ -831,11 +837,12 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
     }
   }
   if (!policy.empty() && policy != "Orphan" && policy != "Foreground" && policy != "Background") {
-    throw invalid("DeleteOptions", "meta.k8s.io", "",
-                  {{"FieldValueNotSupported",
-                    "Unsupported value: \"" + policy +
-                        "\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
-                    "propagationPolicy"}});
+    throw invalid(
+        "DeleteOptions", "meta.k8s.io", "",
+        {{.field = "propagationPolicy",
+          .type = "FieldValueNotSupported",
+          .message = "Unsupported value: \"" + policy +
+                     "\": supported values: \"Foreground\", \"Background\", \"Orphan\""}});
   }
   const char* gcFinalizer = policy == "Orphan"       ? "orphan"
                             : policy == "Foreground" ? "foregroundDeletion"
@@ -849,12 +856,12 @@ void ApiServer::Impl::deleteObject(const HttpRequest& req, ResponseWriter& w,
           const core::Value& want = preconditions[field];
           if (want.isString() && !(want == meta[field])) {
             std::string label = std::string(field) == "uid" ? "UID" : "ResourceVersion";
-            throw ApiError(
-                409, "Conflict",
-                "Precondition failed: " + label + " in precondition: " + want.asString() + ", " +
-                    label +
-                    " in object meta: " + (meta[field].isString() ? meta[field].asString() : ""),
-                statusDetails(info.name, info.group, info.resource));
+            ApiError e(409, "Conflict",
+                       "Precondition failed: " + label + " in precondition: " + want.asString() +
+                           ", " + label + " in object meta: " +
+                           (meta[field].isString() ? meta[field].asString() : ""));
+            e.withDetails({info.name, info.group, info.resource, ""});
+            throw e;
           }
         }
         bool hasFinalizers = meta["finalizers"].isArray() && !meta["finalizers"].asArray().empty();

@@ -12,9 +12,13 @@ const ApiError* asApiError(const std::exception& e) noexcept {
   return dynamic_cast<const ApiError*>(&e);
 }
 
+}  // namespace
+
 std::string qualifiedResource(const std::string& resource, const std::string& group) {
   return group.empty() ? resource : resource + "." + group;
 }
+
+namespace {
 
 std::string stringAt(const core::Value& v, std::string_view key) {
   const core::Value& s = v[key];
@@ -47,8 +51,10 @@ ApiError ApiError::fromStatus(const core::Value& status, int httpCode,
   }
   std::string message = stringAt(status, "message");
   if (message.empty()) message = "the server responded with status " + std::to_string(code);
-  return ApiError(code, stringAt(status, "reason"), std::move(message), std::move(causes),
-                  retryAfter);
+  ApiError e(code, stringAt(status, "reason"), std::move(message), std::move(causes), retryAfter);
+  e.withDetails({stringAt(details, "name"), stringAt(details, "group"), stringAt(details, "kind"),
+                 stringAt(details, "uid")});
+  return e;
 }
 
 ApiError ApiError::fromResponse(int httpCode, std::string_view body,
@@ -97,6 +103,11 @@ bool ApiError::isTimeout() const noexcept {
   return reason_ == "Timeout" || reason_ == "ServerTimeout" || (reasonUnknown() && code_ == 504);
 }
 
+ApiError& ApiError::withDetails(StatusDetails details) {
+  details_ = std::move(details);
+  return *this;
+}
+
 core::Value ApiError::toStatus() const {
   core::Object s;
   s.append("kind", "Status");
@@ -105,8 +116,12 @@ core::Value ApiError::toStatus() const {
   s.append("status", "Failure");
   s.append("message", message_);
   s.append("reason", reason_);
-  if (!causes_.empty() || retryAfter_.count() > 0) {
+  if (!causes_.empty() || retryAfter_.count() > 0 || !details_.empty()) {
     core::Object details;
+    if (!details_.name.empty()) details.append("name", details_.name);
+    if (!details_.group.empty()) details.append("group", details_.group);
+    if (!details_.kind.empty()) details.append("kind", details_.kind);
+    if (!details_.uid.empty()) details.append("uid", details_.uid);
     if (!causes_.empty()) {
       core::Array list;
       for (const auto& c : causes_) {
@@ -161,21 +176,26 @@ bool isTimeout(const std::exception& e) noexcept {
 }
 
 ApiError notFound(const std::string& resource, const std::string& group, const std::string& name) {
-  return ApiError(404, "NotFound",
-                  qualifiedResource(resource, group) + " \"" + name + "\" not found");
+  ApiError e(404, "NotFound", qualifiedResource(resource, group) + " \"" + name + "\" not found");
+  e.withDetails({name, group, resource, ""});
+  return e;
 }
 
 ApiError alreadyExists(const std::string& resource, const std::string& group,
                        const std::string& name) {
-  return ApiError(409, "AlreadyExists",
-                  qualifiedResource(resource, group) + " \"" + name + "\" already exists");
+  ApiError e(409, "AlreadyExists",
+             qualifiedResource(resource, group) + " \"" + name + "\" already exists");
+  e.withDetails({name, group, resource, ""});
+  return e;
 }
 
 ApiError conflict(const std::string& resource, const std::string& group, const std::string& name,
                   const std::string& why) {
-  return ApiError(409, "Conflict",
-                  "Operation cannot be fulfilled on " + qualifiedResource(resource, group) + " \"" +
-                      name + "\": " + why);
+  ApiError e(409, "Conflict",
+             "Operation cannot be fulfilled on " + qualifiedResource(resource, group) + " \"" +
+                 name + "\": " + why);
+  e.withDetails({name, group, resource, ""});
+  return e;
 }
 
 ApiError invalid(const std::string& kind, const std::string& group, const std::string& name,
@@ -188,8 +208,10 @@ ApiError invalid(const std::string& kind, const std::string& group, const std::s
   }
   if (causes.size() > 1) joined = "[" + joined + "]";
   std::string qualified = group.empty() ? kind : kind + "." + group;
-  return ApiError(422, "Invalid", qualified + " \"" + name + "\" is invalid: " + joined,
-                  std::move(causes));
+  ApiError e(422, "Invalid", qualified + " \"" + name + "\" is invalid: " + joined,
+             std::move(causes));
+  e.withDetails({name, group, kind, ""});
+  return e;
 }
 
 ApiError forbidden(const std::string& message) {
@@ -202,6 +224,18 @@ ApiError gone(const std::string& message) {
 
 ApiError tooManyRequests(const std::string& message, std::chrono::seconds retryAfter) {
   return ApiError(429, "TooManyRequests", message, {}, retryAfter);
+}
+
+ApiError expired(const std::string& message) {
+  return ApiError(410, "Expired", message);
+}
+
+ApiError methodNotAllowed(const std::string& message) {
+  return ApiError(405, "MethodNotAllowed", message);
+}
+
+ApiError unsupportedMediaType(const std::string& message) {
+  return ApiError(415, "UnsupportedMediaType", message);
 }
 
 ApiError badRequest(const std::string& message) {

@@ -20,6 +20,18 @@ struct StatusCause {
   std::string message;
 };
 
+// Status.details: what the error is about (name, group, kind as Kubernetes fills them: the
+// resource plural for most errors, the Kind for Invalid).
+struct StatusDetails {
+  std::string name;
+  std::string group;
+  std::string kind;
+  std::string uid;
+  [[nodiscard]] bool empty() const noexcept {
+    return name.empty() && group.empty() && kind.empty() && uid.empty();
+  }
+};
+
 class ApiError : public core::Error {
  public:
   ApiError(int code, std::string reason, std::string message, std::vector<StatusCause> causes = {},
@@ -40,6 +52,9 @@ class ApiError : public core::Error {
   [[nodiscard]] const std::vector<StatusCause>& causes() const noexcept { return causes_; }
   // Zero when the server did not ask for a delay.
   [[nodiscard]] std::chrono::seconds retryAfter() const noexcept { return retryAfter_; }
+  [[nodiscard]] const StatusDetails& details() const noexcept { return details_; }
+  // Sets Status.details (the server side fills it as kube-apiserver does).
+  ApiError& withDetails(StatusDetails details);
 
   [[nodiscard]] bool isNotFound() const noexcept;
   [[nodiscard]] bool isAlreadyExists() const noexcept;
@@ -64,6 +79,7 @@ class ApiError : public core::Error {
   std::string message_;
   std::vector<StatusCause> causes_;
   std::chrono::seconds retryAfter_;
+  StatusDetails details_;
 };
 
 // The same predicates on any exception: false unless it is an ApiError that matches.
@@ -88,6 +104,12 @@ ApiError invalid(const std::string& kind, const std::string& group, const std::s
                  std::vector<StatusCause> causes);
 ApiError forbidden(const std::string& message);
 ApiError gone(const std::string& message);
+// 410 with reason Expired (a watch or continue token from a compacted revision).
+ApiError expired(const std::string& message);
+ApiError methodNotAllowed(const std::string& message);
+ApiError unsupportedMediaType(const std::string& message);
+// `configmaps`, `deployments.apps`: how Kubernetes names a resource in messages.
+std::string qualifiedResource(const std::string& resource, const std::string& group);
 ApiError tooManyRequests(const std::string& message, std::chrono::seconds retryAfter);
 ApiError badRequest(const std::string& message);
 ApiError internalError(const std::string& message);
