@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the conformance corpora of ../shared/conformance that the toolkit implements so far and
-# prints "N passed, M failed" per corpus and in total. Skips cleanly when ../shared is absent.
+# Runs the conformance corpora of ../shared/conformance that the toolkit implements (fully or in
+# part) and prints "N passed, M failed" per corpus and in total. A corpus fails the script when
+# its pass count drops below the floor recorded here (raise the floor as features land).
+# Skips cleanly when ../shared is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build/release}
@@ -13,17 +15,31 @@ fi
 
 total_pass=0
 total_fail=0
-summary() {  # name, output containing "<name>: N passed, M failed"
-  local line
-  line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" <<<"$2" | tail -1)
-  echo "$line"
-  total_pass=$((total_pass + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
-  total_fail=$((total_fail + $(sed -E 's/.*passed, ([0-9]+) failed.*/\1/' <<<"$line")))
+status=0
+record() {  # name, "N passed, M failed" line, floor
+  local name=$1 line=$2 floor=$3 pass fail
+  pass=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  fail=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  echo "$name: $pass passed, $fail failed (floor $floor)"
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  if ((pass < floor)); then
+    echo "conformance: $name fell below its floor of $floor passing cases" >&2
+    status=1
+  fi
 }
 
-# semver (Masterminds/semver v3 + Flux rules): run by the core unit tests' corpus runner.
+# semver (Masterminds/semver v3 + Flux rules): the core unit tests' corpus runner.
 out=$("$BUILD_DIR/bin/core_test" "semver conformance corpus" 2>&1 || true)
-summary semver "$out"
+record semver "$(grep -E '^semver: [0-9]+ passed' <<<"$out" | tail -1)" 421
+
+# gotemplate (Go text/template, Sprig, Helm): Go's text/template is implemented; Sprig and
+# Helm's functions are not yet, so their cases fail with "function ... not defined".
+gt="$SHARED/conformance/gotemplate"
+out=$(python3 "$gt/run.py" --batch "$gt/cases.jsonl" -- "$BUILD_DIR/bin/gotemplate_conformance" 2>&1 || true)
+record gotemplate "$(tail -1 <<<"$out")" 477
+out=$(python3 "$gt/run.py" --batch --filter go/ "$gt/cases.jsonl" -- "$BUILD_DIR/bin/gotemplate_conformance" 2>&1 || true)
+echo "  of which Go's own text/template cases (go/): $(tail -1 <<<"$out")"
 
 echo "conformance: ${total_pass} passed, ${total_fail} failed"
-[[ "$total_fail" == 0 ]]
+exit $status
