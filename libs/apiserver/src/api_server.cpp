@@ -685,24 +685,45 @@ bool ApiServer::Impl::serveReviews(const HttpRequest& req, ResponseWriter& w) {
   return true;
 }
 
+// The OpenAPI v3 document of a group version and its hash, built once per registry generation
+// (kubectl asks for the index on every command; hashing megabytes each time is waste).
+std::shared_ptr<const ApiServer::Impl::OpenApiDocument> ApiServer::Impl::openApiDocument(
+    const std::string& group, const std::string& version) {
+  const std::uint64_t generation = registry_->generation();
+  const std::string key = group + "/" + version;
+  {
+    std::lock_guard lock(openApiMutex_);
+    if (openApiGeneration_ != generation) {
+      openApiCache_.clear();
+      openApiGeneration_ = generation;
+    }
+    if (auto it = openApiCache_.find(key); it != openApiCache_.end()) return it->second;
+  }
+  auto doc = std::make_shared<OpenApiDocument>();
+  std::string file = "openapi-v3/" +
+                     (group.empty() ? "api__" + version : "apis__" + group + "__" + version) +
+                     ".json";
+  std::string_view builtin = embeddedFile(file);
+  doc->body =
+      builtin.empty() ? core::toJson(crdOpenApiDocument(group, version)) : std::string(builtin);
+  doc->hash = sha256Hex(doc->body);
+  std::lock_guard lock(openApiMutex_);
+  if (openApiGeneration_ == generation) openApiCache_[key] = doc;
+  return doc;
+}
+
 bool ApiServer::Impl::serveOpenApi(const HttpRequest& req, ResponseWriter& w) {
   if (req.method != "GET" || req.path.rfind("/openapi/", 0) != 0) return false;
   auto gvPath = [](const std::string& g, const std::string& v) {
     return g.empty() ? "api/" + v : "apis/" + g + "/" + v;
   };
-  auto document = [&](const std::string& g, const std::string& v) -> std::string {
-    std::string file =
-        "openapi-v3/" + (g.empty() ? "api__" + v : "apis__" + g + "__" + v) + ".json";
-    std::string_view builtin = embeddedFile(file);
-    if (!builtin.empty()) return std::string(builtin);
-    return core::toJson(crdOpenApiDocument(g, v));
-  };
+  auto document = [&](const std::string& g, const std::string& v) { return openApiDocument(g, v); };
   if (req.path == "/openapi/v3" || req.path == "/openapi/v3/") {
     core::Object paths;
     for (const auto& [g, v] : registry_->groupVersions()) {
       std::string p = gvPath(g, v);
       paths.set(p, core::Object{{"serverRelativeURL",
-                                 "/openapi/v3/" + p + "?hash=" + sha256Hex(document(g, v))}});
+                                 "/openapi/v3/" + p + "?hash=" + document(g, v)->hash}});
     }
     sendJson(w, 200, core::Object{{"paths", core::Value(std::move(paths))}});
     return true;
@@ -721,9 +742,9 @@ bool ApiServer::Impl::serveOpenApi(const HttpRequest& req, ResponseWriter& w) {
     }
     auto gvs = registry_->groupVersions();
     if (std::find(gvs.begin(), gvs.end(), std::make_pair(g, v)) == gvs.end()) return false;
-    std::string body = document(g, v);
-    w.send(200, kJson, body,
-           {{"Etag", "\"" + sha256Hex(body) + "\""}, {"Cache-Control", "public, immutable"}});
+    auto doc = document(g, v);
+    w.send(200, kJson, doc->body,
+           {{"Etag", "\"" + doc->hash + "\""}, {"Cache-Control", "public, immutable"}});
     return true;
   }
   return false;

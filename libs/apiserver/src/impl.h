@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,12 @@ class ApiServer::Impl {
   bool serveDiscovery(const HttpRequest& req, ResponseWriter& w);
   core::Value aggregatedDiscovery(bool core) const;
   bool serveOpenApi(const HttpRequest& req, ResponseWriter& w);
+  struct OpenApiDocument {
+    std::string body;
+    std::string hash;
+  };
+  std::shared_ptr<const OpenApiDocument> openApiDocument(const std::string& group,
+                                                         const std::string& version);
   bool serveReviews(const HttpRequest& req, ResponseWriter& w);
   RequestInfo parseResourcePath(const std::vector<std::string>& segments, std::size_t versionIndex,
                                 std::string group, std::string version) const;
@@ -97,6 +104,9 @@ class ApiServer::Impl {
   std::condition_variable stopCv_;
   bool stopping_ = false;
   std::thread housekeeping_;
+  std::mutex openApiMutex_;
+  std::uint64_t openApiGeneration_ = 0;
+  std::map<std::string, std::shared_ptr<const OpenApiDocument>> openApiCache_;  // per group version
 };
 
 // Helpers shared by the implementation files.
