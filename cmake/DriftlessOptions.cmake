@@ -14,9 +14,10 @@ target_compile_options(driftless_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
   $<$<BOOL:${DRIFTLESS_WERROR}>:-Werror>
-  # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string at -O3
-  # (gcc.gnu.org/bugzilla PR105651).
-  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
+  # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string (PR105651) and
+  # false -Wnull-dereference positives inside std::istreambuf_iterator (PR105580) at -O3.
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>,$<NOT:$<CONFIG:Debug>>>:-Wno-null-dereference>)
 if(DRIFTLESS_SANITIZE)
   target_compile_options(driftless_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
