@@ -865,25 +865,8 @@ Result validateNumber(const SchemaNode& s, const Value& data, const std::string&
 
 // Go's string(rune(i)) for an int64.
 std::string runeString(std::int64_t i) {
-  std::uint32_t r = i < 0 || i > 0x10FFFF || (i >= 0xD800 && i <= 0xDFFF)
-                        ? 0xFFFD
-                        : static_cast<std::uint32_t>(i);
   std::string out;
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
+  core::appendUtf8Rune(out, i < 0 || i > 0x10FFFF ? 0xFFFD : static_cast<std::uint32_t>(i));
   return out;
 }
 

@@ -19,25 +19,6 @@ struct Spec {
   int prec = -1;
 };
 
-void appendRune(std::string& out, std::uint32_t r) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) r = 0xFFFD;
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
 // Pads s to the width; numeric text gets zeros after its sign when the zero flag is set.
 std::string pad(std::string s, const Spec& sp, bool numeric) {
   auto n = core::runeCount(s);
@@ -58,12 +39,12 @@ std::string pad(std::string s, const Spec& sp, bool numeric) {
 std::string fmtInt(std::int64_t v, char verb, const Spec& sp) {
   if (verb == 'c') {
     std::string s;
-    appendRune(s, static_cast<std::uint32_t>(v));
+    core::appendUtf8Rune(s, static_cast<std::uint32_t>(v));
     return pad(s, sp, false);
   }
   if (verb == 'q') {
     std::string s;
-    appendRune(s, static_cast<std::uint32_t>(v));
+    core::appendUtf8Rune(s, static_cast<std::uint32_t>(v));
     std::string q = core::goQuote(s);
     std::string inner = q.substr(1, q.size() - 2);
     if (inner == "'") inner = "\\'";

@@ -353,7 +353,8 @@ TValue callBuiltin(std::string_view name, std::vector<TValue>& args) {
   if (name == "le") return TValue::of(lt(args[0], args[1]) || eq(args[0], args, 1));
   if (name == "gt") return TValue::of(!(lt(args[0], args[1]) || eq(args[0], args, 1)));
   if (name == "ge") return TValue::of(!lt(args[0], args[1]));
-  fail("function " + core::goQuote(name) + " not implemented");
+  // isBuiltinFunction and this dispatch list the same names; reaching here is a bug.
+  fail("internal error: builtin " + core::goQuote(name) + " has no implementation");
 }
 
 }  // namespace driftless::gotemplate

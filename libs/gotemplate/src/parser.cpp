@@ -18,25 +18,6 @@ struct ParseFailure {
   std::string message;
 };
 
-// strconv.UnquoteChar for one escape or rune at s[i]; appends UTF-8 to out.
-void appendUtf8(std::string& out, std::uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
 int hexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -150,7 +131,7 @@ bool unquote(std::string_view q, std::string& out) {
     if (raw) {
       out += static_cast<char>(r);
     } else {
-      appendUtf8(out, r);
+      core::appendUtf8Rune(out, r);
     }
   }
   return true;
