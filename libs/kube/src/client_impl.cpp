@@ -436,22 +436,21 @@ core::Value ClientImpl::create(const core::Value& object, const WriteOptions& op
 }
 
 core::Value ClientImpl::update(const core::Value& object, const WriteOptions& options) {
-  HttpRequest req;
-  req.method = "PUT";
-  Query q;
-  q.add("fieldManager", options.fieldManager).add("dryRun", options.dryRun ? "All" : "");
-  req.path = objectPath(object, "") + q.str();
-  req.contentType = "application/json";
-  req.body = core::toJson(object);
-  return write(req);
+  return put(object, "", options);
 }
 
 core::Value ClientImpl::updateStatus(const core::Value& object, const WriteOptions& options) {
+  return put(object, "status", options);
+}
+
+// PUT of the whole object, or of its subresource.
+core::Value ClientImpl::put(const core::Value& object, const std::string& subresource,
+                            const WriteOptions& options) {
   HttpRequest req;
   req.method = "PUT";
   Query q;
   q.add("fieldManager", options.fieldManager).add("dryRun", options.dryRun ? "All" : "");
-  req.path = objectPath(object, "status") + q.str();
+  req.path = objectPath(object, subresource) + q.str();
   req.contentType = "application/json";
   req.body = core::toJson(object);
   return write(req);

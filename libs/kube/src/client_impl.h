@@ -110,6 +110,8 @@ class ClientImpl : public Client {
   std::string pathFor(const GroupVersionKind& gvk, const std::string& namespace_,
                       const std::string& name, const std::string& subresource);
   std::string objectPath(const core::Value& object, const std::string& subresource);
+  core::Value put(const core::Value& object, const std::string& subresource,
+                  const WriteOptions& options);
   // Decodes a 2xx JSON response or throws ApiError.
   static core::Value decode(const HttpRequest& request, const HttpResponse& response);
   core::Value write(const HttpRequest& request) { return decode(request, send(request)); }
