@@ -15,7 +15,7 @@ namespace driftless::apiserver {
 namespace {
 
 std::string now() {
-  return formatTimestamp(std::chrono::system_clock::now());
+  return core::formatRfc3339(std::chrono::system_clock::now());
 }
 
 std::string quoteUnknown(const std::vector<std::string>& fields) {

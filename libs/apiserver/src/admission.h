@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "driftless/apiserver/http_server.h"
 #include "driftless/apiserver/registry.h"
 #include "driftless/core/value.h"
+#include "driftless/net/http_server.h"
 
 namespace driftless::apiserver {
 
@@ -18,12 +18,12 @@ struct RequestInfo;
 // Prunes unknown fields, applies defaults and validates a custom resource; throws ApiError
 // (400 for unknown fields with fieldValidation=Strict, 422 Invalid for schema violations) and
 // appends warnings for fieldValidation=Warn. Built-in resources pass unchanged.
-void admitObject(const HttpRequest& req, const ResourceInfo& resource,
+void admitObject(const net::HttpRequest& req, const ResourceInfo& resource,
                  const std::string& subresource, core::Value& obj,
                  std::vector<std::string>& warnings);
 
 // The field manager of a non-apply write: fieldManager, else the User-Agent up to '/'.
-std::string fieldManagerOf(const HttpRequest& req);
+std::string fieldManagerOf(const net::HttpRequest& req);
 
 // Sets obj's metadata.managedFields for an Update by `manager` (old is null on create).
 void recordUpdate(const ResourceInfo& resource, const std::string& subresource,
@@ -31,7 +31,7 @@ void recordUpdate(const ResourceInfo& resource, const std::string& subresource,
 
 // Server-side apply of `config` onto `live` (null when absent); throws ApiError 409 on
 // conflicts (unless force) and 400/422 on bad apply requests.
-core::Value serverSideApply(const HttpRequest& req, const ResourceInfo& resource,
+core::Value serverSideApply(const net::HttpRequest& req, const ResourceInfo& resource,
                             const std::string& subresource, const core::Value& live,
                             const core::Value& config);
 

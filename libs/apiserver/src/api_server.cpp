@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "driftless/apiserver/tls.h"
 #include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
@@ -260,7 +261,7 @@ void ApiServer::Impl::syncCrd(const std::string& name, const StoredObjectPtr& cr
   store_->mutate(key, [&](const StoredObjectPtr& current) -> Mutation {
     if (!current) return Keep{};
     core::Value obj = current->object;
-    std::string now = formatTimestamp(std::chrono::system_clock::now());
+    std::string now = core::formatRfc3339(std::chrono::system_clock::now());
     core::Value st = core::Object{};
     core::Value names = obj["spec"]["names"];
     if (names["singular"].isNull()) {

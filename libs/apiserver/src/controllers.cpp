@@ -138,7 +138,7 @@ void ApiServer::Impl::expireEvents() {
     for (const auto& e : store_->list(resource, "", rev)) {
       const core::Value& meta = e->object["metadata"];
       auto created = meta["creationTimestamp"].isString()
-                         ? parseTimestamp(meta["creationTimestamp"].asString())
+                         ? core::parseRfc3339(meta["creationTimestamp"].asString())
                          : std::nullopt;
       if (!created || *created > cutoff) continue;
       ObjectKey key{resource, meta["namespace"].isString() ? meta["namespace"].asString() : "",
@@ -151,7 +151,7 @@ void ApiServer::Impl::expireEvents() {
 }
 
 void ApiServer::Impl::simulateWorkloads() {
-  const std::string now = formatTimestamp(std::chrono::system_clock::now());
+  const std::string now = core::formatRfc3339(std::chrono::system_clock::now());
   for (const char* resource : {"apps/deployments", "apps/statefulsets", "apps/daemonsets",
                                "apps/replicasets", "batch/jobs"}) {
     std::int64_t rev = 0;

@@ -193,7 +193,7 @@ core::Value decodeTime(std::string_view data) {
     }
   }
   if (seconds == 0) return core::Value();
-  return formatTimestamp(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
+  return core::formatRfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
 }
 
 core::Value decodeMessage(std::string_view data, const Message& schema) {

@@ -49,7 +49,7 @@ std::string randomSuffix() {
 }
 
 std::string nowTimestamp() {
-  return formatTimestamp(std::chrono::system_clock::now());
+  return core::formatRfc3339(std::chrono::system_clock::now());
 }
 
 ObjectKey keyOf(const RequestInfo& info, const std::string& name) {

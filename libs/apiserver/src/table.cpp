@@ -295,30 +295,6 @@ std::vector<const core::Value*> evalJsonPath(const core::Value& root, const std:
   return current;
 }
 
-std::optional<std::chrono::system_clock::time_point> parseTimestamp(const std::string& text) {
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
-    return std::nullopt;
-  }
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-std::string formatTimestamp(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 core::Value makeTable(const ResourceInfo& resource, const std::vector<const core::Value*>& objects,
                       const std::string& includeObject, bool withHeaders,
                       const std::string& resourceVersion) {
@@ -384,7 +360,7 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
       }
       const core::Value& v = *found.front();
       if (columns[i].type == "date" && v.isString()) {
-        auto t = parseTimestamp(v.asString());
+        auto t = core::parseRfc3339(v.asString());
         cells.push_back(t ? core::Value(humanDuration(
                                 std::chrono::duration_cast<std::chrono::seconds>(now - *t)))
                           : core::Value("<invalid>"));

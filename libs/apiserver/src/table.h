@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "driftless/apiserver/registry.h"
+#include "driftless/core/time.h"
 #include "driftless/core/value.h"
 
 namespace driftless::apiserver {
@@ -27,7 +28,5 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
                       const std::string& resourceVersion);
 
 // Parses an RFC 3339 timestamp (as written in metadata); nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parseTimestamp(const std::string& text);
-std::string formatTimestamp(std::chrono::system_clock::time_point t);
 
 }  // namespace driftless::apiserver

@@ -16,10 +16,6 @@
 
 namespace driftless::apiserver {
 
-void SslCtxDeleter::operator()(SSL_CTX* ctx) const noexcept {
-  SSL_CTX_free(ctx);
-}
-
 namespace {
 
 namespace fs = std::filesystem;

@@ -355,6 +355,11 @@ HttpResponse ClientImpl::send(const HttpRequest& request, const StreamSink* sink
                               {"status", static_cast<long long>(response.status)},
                               {"milliseconds", static_cast<long long>(ms)}});
   }
+  if (config_.requestObserver) {
+    config_.requestObserver(request.method, rc != CURLE_OK && !t.ended && response.status == 0
+                                                ? std::string("<error>")
+                                                : std::to_string(response.status));
+  }
   if (rc != CURLE_OK && !t.ended) {
     std::string detail = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(rc);
     throw core::Error(request.method + " " + url + ": " + detail);

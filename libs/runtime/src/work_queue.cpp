@@ -9,11 +9,11 @@ WorkQueue::WorkQueue(BackoffOptions backoff, std::function<Clock::time_point()> 
 
 void WorkQueue::enqueueLocked(const std::string& key) {
   if (shutDown_) return;
-  if (processing_.count(key) > 0) {
+  if (processing_.find(key) != processing_.end()) {
     dirty_.insert(key);  // re-queued by done()
     return;
   }
-  if (!queued_.insert(key).second) return;
+  if (!queued_.emplace(key, now_()).second) return;
   queue_.push_back(key);
   ++adds_;
   cv_.notify_one();
@@ -85,13 +85,18 @@ void WorkQueue::promoteDueLocked(Clock::time_point now) {
   }
 }
 
-std::optional<std::string> WorkQueue::popLocked() {
+std::optional<WorkItem> WorkQueue::popLocked() {
   if (queue_.empty()) return std::nullopt;
-  std::string key = std::move(queue_.front());
+  WorkItem item;
+  item.key = std::move(queue_.front());
   queue_.pop_front();
-  queued_.erase(key);
-  processing_.insert(key);
-  return key;
+  const auto now = now_();
+  if (auto it = queued_.find(item.key); it != queued_.end()) {
+    item.waited = now - it->second;
+    queued_.erase(it);
+  }
+  processing_.emplace(item.key, now);
+  return item;
 }
 
 std::optional<std::string> WorkQueue::get() {
@@ -99,13 +104,19 @@ std::optional<std::string> WorkQueue::get() {
 }
 
 std::optional<std::string> WorkQueue::get(std::chrono::milliseconds timeout) {
+  auto item = getItem(timeout);
+  if (!item) return std::nullopt;
+  return std::move(item->key);
+}
+
+std::optional<WorkItem> WorkQueue::getItem(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const bool forever = timeout == std::chrono::milliseconds::max();
   const auto deadline = forever ? Clock::time_point::max() : Clock::now() + timeout;
   for (;;) {
     if (shutDown_) return std::nullopt;
     promoteDueLocked(now_());
-    if (auto key = popLocked()) return key;
+    if (auto item = popLocked()) return item;
     if (!forever && Clock::now() >= deadline) return std::nullopt;
     // Sleep until the next scheduled key is due, the deadline, or a notification.
     auto wake = deadline;
@@ -140,7 +151,14 @@ bool WorkQueue::shuttingDown() const {
 
 WorkQueueStats WorkQueue::stats() const {
   std::lock_guard lock(mutex_);
-  return WorkQueueStats{queue_.size(), adds_, retries_, processing_.size(), waiting_.size()};
+  WorkQueueStats stats{queue_.size(), adds_, retries_, processing_.size(), waiting_.size()};
+  const auto now = now_();
+  for (const auto& [key, since] : processing_) {
+    const double seconds = std::chrono::duration<double>(now - since).count();
+    stats.unfinishedSeconds += seconds;
+    stats.longestRunningSeconds = std::max(stats.longestRunningSeconds, seconds);
+  }
+  return stats;
 }
 
 }  // namespace driftless::runtime

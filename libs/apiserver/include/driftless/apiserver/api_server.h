@@ -8,12 +8,17 @@
 #include <memory>
 #include <string>
 
-#include "driftless/apiserver/http_server.h"
 #include "driftless/apiserver/registry.h"
 #include "driftless/apiserver/store.h"
 #include "driftless/core/log.h"
+#include "driftless/net/http_server.h"
 
 namespace driftless::apiserver {
+
+using net::HttpRequest;
+using net::HttpServer;
+using net::HttpServerOptions;
+using net::ResponseWriter;
 
 struct ApiServerOptions {
   std::filesystem::path dataDir;

@@ -8,14 +8,11 @@
 #include <string>
 #include <vector>
 
-typedef struct ssl_ctx_st SSL_CTX;
+#include "driftless/net/http_server.h"
 
 namespace driftless::apiserver {
 
-struct SslCtxDeleter {
-  void operator()(SSL_CTX* ctx) const noexcept;
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
+using net::SslCtxPtr;
 
 struct ServingMaterial {
   std::string caCertPem;

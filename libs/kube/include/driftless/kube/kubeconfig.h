@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ struct RestConfig {
   // Total time of one request (watches excepted); zero means no limit.
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds connectTimeout{std::chrono::seconds(10)};
+  // Called after every request with the verb and the HTTP status ("<error>" as code when no
+  // response came), e.g. to count rest_client_requests_total. Must be thread-safe.
+  std::function<void(std::string_view method, std::string_view code)> requestObserver;
 };
 
 // Reads a kubeconfig file: the current context (or contextOverride), its cluster's server and

@@ -36,6 +36,15 @@ struct WorkQueueStats {
   std::size_t retries = 0;    // workqueue_retries_total
   std::size_t inFlight = 0;   // keys being processed
   std::size_t scheduled = 0;  // keys waiting for a delay to pass
+  // workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds.
+  double unfinishedSeconds = 0;
+  double longestRunningSeconds = 0;
+};
+
+// A key handed to a worker, with how long it waited in the queue (workqueue_queue_duration).
+struct WorkItem {
+  std::string key;
+  Clock::duration waited{};
 };
 
 class WorkQueue {
@@ -59,6 +68,8 @@ class WorkQueue {
   std::optional<std::string> get();
   // Like get(), but gives up after timeout.
   std::optional<std::string> get(std::chrono::milliseconds timeout);
+  // Like get(), with the time the key spent queued.
+  std::optional<WorkItem> getItem(std::chrono::milliseconds timeout);
   void done(const std::string& key);
 
   // Wakes every waiting get() with nullopt; later adds are ignored.
@@ -69,16 +80,16 @@ class WorkQueue {
  private:
   void promoteDueLocked(Clock::time_point now);
   void enqueueLocked(const std::string& key);
-  std::optional<std::string> popLocked();
+  std::optional<WorkItem> popLocked();
 
   BackoffOptions backoff_;
   std::function<Clock::time_point()> now_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::unordered_set<std::string> queued_;      // in queue_
-  std::unordered_set<std::string> processing_;  // handed out, not done
-  std::unordered_set<std::string> dirty_;       // added while processing
+  std::unordered_map<std::string, Clock::time_point> queued_;      // in queue_, since
+  std::unordered_map<std::string, Clock::time_point> processing_;  // handed out, since
+  std::unordered_set<std::string> dirty_;                          // added while processing
   std::multimap<Clock::time_point, std::string> waiting_;
   std::unordered_map<std::string, Clock::time_point> waitingAt_;
   std::unordered_map<std::string, int> failures_;

@@ -23,7 +23,10 @@ CommandResult run(const std::string& command) {
   return result;
 }
 
-ControlPlane::ControlPlane(bool simulateWorkloads) : simulateWorkloads_(simulateWorkloads) {
+ControlPlane::ControlPlane(bool simulateWorkloads)
+    : ControlPlane(ControlPlaneOptions{simulateWorkloads}) {}
+
+ControlPlane::ControlPlane(ControlPlaneOptions options) : options_(options) {
   std::random_device rd;
   dir_ = std::filesystem::temp_directory_path() / ("driftless-e2e-" + std::to_string(rd()));
   std::filesystem::create_directories(dir_);
@@ -41,12 +44,21 @@ void ControlPlane::restart() {
   apiserver::ApiServerOptions options;
   options.dataDir = dir_ / "data";
   options.port = port_;
-  options.simulateWorkloads = simulateWorkloads_;
+  options.simulateWorkloads = options_.simulateWorkloads;
+  options.store.historyEvents = options_.historyEvents;
   options.housekeepingInterval = std::chrono::milliseconds(200);
   core::Logger quiet(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
   server_ = std::make_unique<apiserver::ApiServer>(options, quiet);
   server_->start();
   port_ = server_->port();
+}
+
+void ControlPlane::stop() {
+  server_.reset();
+}
+
+kube::RestConfig ControlPlane::config() const {
+  return kube::loadKubeconfig(kubeconfig());
 }
 
 CommandResult ControlPlane::kubectl(const std::string& args) const {

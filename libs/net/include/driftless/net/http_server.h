@@ -1,9 +1,10 @@
 #pragma once
 
-// A small HTTP/1.1 server over TLS: one thread per connection (the clients of a control plane
-// keep few, long-lived connections), keep-alive, Content-Length and chunked request bodies,
-// and chunked streaming responses for watches. Every read has an idle timeout; requests are
-// bounded in size.
+// The one HTTP/1.1 server of the toolkit (the control plane's API, controllers' health and
+// metrics endpoints, the notification event receiver): TLS or plain HTTP, one thread per
+// connection (clients keep few, long-lived connections), keep-alive, Content-Length and chunked
+// request bodies, and chunked streaming responses for watches. Every read has an idle timeout;
+// requests are bounded in size.
 
 #include <atomic>
 #include <chrono>
@@ -18,9 +19,14 @@
 #include <utility>
 #include <vector>
 
-#include "driftless/apiserver/tls.h"
+typedef struct ssl_ctx_st SSL_CTX;
 
-namespace driftless::apiserver {
+namespace driftless::net {
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* ctx) const noexcept;
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 
 struct HttpRequest {
   std::string method;
@@ -63,7 +69,8 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // Binds and listens; throws core::Error when the address is unavailable.
+  // Binds and listens; throws core::Error when the address is unavailable. A null tls serves
+  // plain HTTP.
   HttpServer(SslCtxPtr tls, HttpServerOptions options, HttpHandler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -78,6 +85,7 @@ class HttpServer {
  private:
   void acceptLoop();
   void serveConnection(int fd);
+  void serveRequests(ResponseWriter& connection);
 
   SslCtxPtr tls_;
   HttpServerOptions options_;
@@ -94,4 +102,4 @@ class HttpServer {
 // Percent-decodes a URL component ('+' stays '+' in paths; in queries it means space).
 std::string percentDecode(std::string_view s, bool plusIsSpace);
 
-}  // namespace driftless::apiserver
+}  // namespace driftless::net

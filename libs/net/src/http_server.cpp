@@ -1,4 +1,4 @@
-#include "driftless/apiserver/http_server.h"
+#include "driftless/net/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,7 +17,7 @@
 
 #include "driftless/core/error.h"
 
-namespace driftless::apiserver {
+namespace driftless::net {
 
 namespace {
 
@@ -99,7 +99,8 @@ struct BadRequest : core::Error {
   using core::Error::Error;
 };
 
-// One TLS connection: buffered reads with the socket's receive timeout, whole writes.
+// One connection (TLS when ssl is set, plain otherwise): buffered reads with the socket's
+// receive timeout, whole writes.
 class Connection final : public ResponseWriter {
  public:
   Connection(SSL* ssl, int fd, std::size_t maxBody) : ssl_(ssl), fd_(fd), maxBody_(maxBody) {}
@@ -201,8 +202,8 @@ class Connection final : public ResponseWriter {
     if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return true;
     // Readable: either data (a pipelined request we ignore) or EOF.
     char c;
-    int r = SSL_peek(ssl_, &c, 1);
-    return r <= 0;
+    if (ssl_ != nullptr) return SSL_peek(ssl_, &c, 1) <= 0;
+    return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
  private:
@@ -212,7 +213,14 @@ class Connection final : public ResponseWriter {
 
   bool fill() {
     char buf[16384];
-    int n = SSL_read(ssl_, buf, sizeof buf);
+    long n = 0;
+    if (ssl_ != nullptr) {
+      n = SSL_read(ssl_, buf, sizeof buf);
+    } else {
+      do {
+        n = ::recv(fd_, buf, sizeof buf, 0);
+      } while (n < 0 && errno == EINTR);
+    }
     if (n <= 0) return false;
     buffer_.append(buf, static_cast<std::size_t>(n));
     return true;
@@ -220,8 +228,15 @@ class Connection final : public ResponseWriter {
 
   bool writeAll(std::string_view data) {
     while (!data.empty() && !broken_) {
-      int n = SSL_write(ssl_, data.data(),
-                        static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
+      std::size_t chunk = std::min<std::size_t>(data.size(), 1 << 30);
+      long n = 0;
+      if (ssl_ != nullptr) {
+        n = SSL_write(ssl_, data.data(), static_cast<int>(chunk));
+      } else {
+        do {
+          n = ::send(fd_, data.data(), chunk, MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+      }
       if (n <= 0) {
         broken_ = true;
         return false;
@@ -329,6 +344,26 @@ bool HttpRequest::hasParam(std::string_view name) const {
   return query.find(std::string(name)) != query.end();
 }
 
+void SslCtxDeleter::operator()(SSL_CTX* ctx) const noexcept {
+  SSL_CTX_free(ctx);
+}
+
+void HttpServer::serveRequests(ResponseWriter& writer) {
+  auto& conn = static_cast<Connection&>(writer);
+  try {
+    HttpRequest req;
+    while (!stopping_ && conn.readRequest(req)) {
+      handler_(req, conn);
+      if (!conn.responded()) conn.send(500, "text/plain", "no response", {});
+      if (!conn.keepAlive()) break;
+    }
+  } catch (const BadRequest& e) {
+    if (!conn.responded()) conn.send(400, "text/plain", e.what(), {});
+  } catch (const std::exception& e) {
+    if (!conn.responded()) conn.send(500, "text/plain", e.what(), {});
+  }
+}
+
 HttpServer::HttpServer(SslCtxPtr tls, HttpServerOptions options, HttpHandler handler)
     : tls_(std::move(tls)), options_(std::move(options)), handler_(std::move(handler)) {
   // Writes to a connection the client already closed must fail with EPIPE, not kill the process.
@@ -429,22 +464,14 @@ void HttpServer::serveConnection(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sendTv, sizeof sendTv);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  {
+  if (!tls_) {
+    Connection conn(nullptr, fd, options_.maxBodyBytes);
+    serveRequests(conn);
+  } else {
     SslPtr ssl(SSL_new(tls_.get()));
     if (ssl && SSL_set_fd(ssl.get(), fd) == 1 && SSL_accept(ssl.get()) == 1) {
       Connection conn(ssl.get(), fd, options_.maxBodyBytes);
-      try {
-        HttpRequest req;
-        while (!stopping_ && conn.readRequest(req)) {
-          handler_(req, conn);
-          if (!conn.responded()) conn.send(500, "text/plain", "no response", {});
-          if (!conn.keepAlive()) break;
-        }
-      } catch (const BadRequest& e) {
-        if (!conn.responded()) conn.send(400, "text/plain", e.what(), {});
-      } catch (const std::exception& e) {
-        if (!conn.responded()) conn.send(500, "text/plain", e.what(), {});
-      }
+      serveRequests(conn);
       SSL_shutdown(ssl.get());
     }
     ERR_clear_error();
@@ -462,4 +489,4 @@ void HttpServer::serveConnection(int fd) {
   ::close(fd);
 }
 
-}  // namespace driftless::apiserver
+}  // namespace driftless::net

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "driftless/apiserver/api_server.h"
+#include "driftless/kube/kubeconfig.h"
 
 namespace driftless::test {
 
@@ -19,10 +20,19 @@ struct CommandResult {
 // Runs a shell command and captures its output.
 CommandResult run(const std::string& command);
 
+struct ControlPlaneOptions {
+  bool simulateWorkloads = false;
+  // Watch history kept by the store (small values make old resourceVersions expire: 410).
+  std::size_t historyEvents = 20000;
+};
+
 class ControlPlane {
  public:
   explicit ControlPlane(bool simulateWorkloads = false);
+  explicit ControlPlane(ControlPlaneOptions options);
   ~ControlPlane();
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
 
   // Runs `kubectl --kubeconfig <ours> <args>` (args are passed to the shell as written).
   CommandResult kubectl(const std::string& args) const;
@@ -30,6 +40,11 @@ class ControlPlane {
   std::filesystem::path writeFile(const std::string& name, const std::string& content) const;
   // Stops and starts the server again on the same data directory (and port).
   void restart();
+  // Stops the server (clients see connection errors) until restart().
+  void stop();
+  // Our client's configuration for this control plane.
+  [[nodiscard]] kube::RestConfig config() const;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] std::filesystem::path kubeconfig() const { return dir_ / "data" / "kubeconfig"; }
@@ -38,7 +53,7 @@ class ControlPlane {
   std::filesystem::path dir_;
   std::unique_ptr<apiserver::ApiServer> server_;
   std::uint16_t port_ = 0;
-  bool simulateWorkloads_ = false;
+  ControlPlaneOptions options_;
 };
 
 }  // namespace driftless::test
