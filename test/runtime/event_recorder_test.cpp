@@ -659,6 +659,16 @@ TEST_CASE("EventRecorder forwards Flux's payload over HTTP", "[runtime][events][
     CHECK_THAT(sink->all(), ContainsSubstring("unable to record event"));
     CHECK_THAT(sink->all(), !ContainsSubstring("hunter2"));
   }
+  SECTION("the destructor drains what is queued") {
+    HttpReceiver receiver;
+    {
+      EventRecorder recorder(cluster.client(), recorderOptions(receiver.url()), logger);
+      for (int i = 0; i < 3; ++i)
+        recorder.event(kustomization(), EventType::Normal, "Progressing", std::to_string(i));
+    }
+    CHECK(receiver.requests().size() == 3);
+    CHECK(cluster.events().size() == 3);
+  }
   SECTION("cluster-scoped objects are not forwarded") {
     HttpReceiver receiver;
     EventRecorder recorder(cluster.client(), recorderOptions(receiver.url()), logger);
