@@ -36,8 +36,12 @@ ControlPlane::~ControlPlane() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-void ControlPlane::restart() {
+void ControlPlane::stop() {
   server_.reset();
+}
+
+void ControlPlane::restart() {
+  stop();
   apiserver::ApiServerOptions options;
   options.dataDir = dir_ / "data";
   options.port = port_;

@@ -28,6 +28,8 @@ class ControlPlane {
   CommandResult kubectl(const std::string& args) const;
   // Writes a file in the data directory and returns its path.
   std::filesystem::path writeFile(const std::string& name, const std::string& content) const;
+  // Stops the server: requests fail to connect until restart().
+  void stop();
   // Stops and starts the server again on the same data directory (and port).
   void restart();
 
