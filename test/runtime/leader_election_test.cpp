@@ -265,6 +265,42 @@ TEST_CASE("LeaderElector: a candidate takes over from a killed process after the
   CHECK(spec["leaseTransitions"].asInt() == 2);
 }
 
+TEST_CASE("LeaderElector judges expiry by its own clock, not the holder's renewTime",
+          "[runtime][leaderelection]") {
+  struct Case {
+    std::string name;
+    std::string renewTime;  // as written by a holder whose clock is off
+  };
+  const std::vector<Case> cases{{"skew-past", "2000-01-01T00:00:00.000000Z"},
+                                {"skew-future", "2999-01-01T00:00:00.000000Z"}};
+  dt::ControlPlane controlPlane;
+  auto client = clientFor(controlPlane);
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      core::Value spec = core::Object{{"holderIdentity", "skewed"},
+                                      {"leaseDurationSeconds", 2},
+                                      {"acquireTime", c.renewTime},
+                                      {"renewTime", c.renewTime},
+                                      {"leaseTransitions", 4}};
+      client->create(core::Object{
+          {"apiVersion", "coordination.k8s.io/v1"},
+          {"kind", "Lease"},
+          {"metadata", core::Object{{"name", c.name}, {"namespace", dt::kTestLeaseNamespace}}},
+          {"spec", spec}});
+      rt::LeaderElector elector(*client, dt::testLeaseOptions(c.name, "local"), quietLogger());
+      const auto startedAt = Clock::now();
+      Candidate candidate(elector);
+      // The record never changes, so it expires leaseDurationSeconds after it was first seen.
+      REQUIRE(eventually([&] { return candidate.acquired(); }, 3 * dt::kTestLeaseDuration));
+      CHECK(candidate.acquiredAt() - startedAt >= dt::kTestLeaseDuration);
+      CHECK(candidate.acquiredAt() - startedAt <= dt::kTestLeaseDuration + 1s);
+      const core::Value taken = leaseSpec(*client, c.name);
+      CHECK(taken["holderIdentity"].asString() == "local");
+      CHECK(taken["leaseTransitions"].asInt() == 5);
+    }
+  }
+}
+
 TEST_CASE("LeaderElector loses leadership when another holder writes the Lease",
           "[runtime][leaderelection]") {
   dt::ControlPlane controlPlane;
