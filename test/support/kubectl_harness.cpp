@@ -39,8 +39,12 @@ ControlPlane::~ControlPlane() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-void ControlPlane::restart() {
+void ControlPlane::stop() {
   server_.reset();
+}
+
+void ControlPlane::restart() {
+  stop();
   apiserver::ApiServerOptions options;
   options.dataDir = dir_ / "data";
   options.port = port_;
@@ -51,10 +55,6 @@ void ControlPlane::restart() {
   server_ = std::make_unique<apiserver::ApiServer>(options, quiet);
   server_->start();
   port_ = server_->port();
-}
-
-void ControlPlane::stop() {
-  server_.reset();
 }
 
 kube::RestConfig ControlPlane::config() const {

@@ -38,10 +38,10 @@ class ControlPlane {
   CommandResult kubectl(const std::string& args) const;
   // Writes a file in the data directory and returns its path.
   std::filesystem::path writeFile(const std::string& name, const std::string& content) const;
+  // Stops the server: requests fail to connect until restart().
+  void stop();
   // Stops and starts the server again on the same data directory (and port).
   void restart();
-  // Stops the server (clients see connection errors) until restart().
-  void stop();
   // Our client's configuration for this control plane.
   [[nodiscard]] kube::RestConfig config() const;
   [[nodiscard]] std::uint16_t port() const { return port_; }

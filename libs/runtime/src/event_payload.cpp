@@ -134,15 +134,6 @@ std::string_view kubeEventTypeOf(EventType type) noexcept {
   return type == EventType::Warning ? "Warning" : "Normal";
 }
 
-std::string formatRfc3339(SystemClock::time_point t) {
-  const std::time_t secs = SystemClock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 32> buf{};
-  std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
-}
-
 std::int64_t unixNanos(SystemClock::time_point t) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }

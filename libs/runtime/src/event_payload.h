@@ -11,10 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "driftless/core/time.h"
 #include "driftless/core/value.h"
 #include "driftless/runtime/event_recorder.h"
 
 namespace driftless::runtime::events {
+
+using core::formatRfc3339;
 
 using SystemClock = std::chrono::system_clock;
 using Metadata = std::map<std::string, std::string>;
@@ -56,8 +59,6 @@ std::string_view severityOf(EventType type) noexcept;
 // "Normal" or "Warning" (a Trace is recorded as Normal).
 std::string_view kubeEventTypeOf(EventType type) noexcept;
 
-// RFC 3339 in UTC with second precision, as metav1.Time marshals: 2026-08-01T10:00:00Z.
-std::string formatRfc3339(SystemClock::time_point t);
 std::int64_t unixNanos(SystemClock::time_point t) noexcept;
 
 // client-go's GenerateEventName: `<name>.<unix nanoseconds in hex>`, or a random UUID when that
