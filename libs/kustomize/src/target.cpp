@@ -1,0 +1,246 @@
+#include "driftless/kustomize/target.h"
+
+#include <utility>
+
+#include "driftless/core/yaml.h"
+#include "driftless/kustomize/error.h"
+#include "driftless/kustomize/generators.h"
+#include "driftless/kustomize/patches.h"
+#include "driftless/kustomize/transformers.h"
+
+namespace driftless::kustomize {
+
+namespace {
+
+[[noreturn]] void rethrowPrefixed(const std::string& prefix, const std::exception& e) {
+  throw KustomizeError(prefix + e.what());
+}
+
+bool isMalformedYaml(const std::string& msg) {
+  return msg.find("MalformedYAMLError") != std::string::npos;
+}
+
+}  // namespace
+
+void ResAccumulator::mergeAccumulator(const ResAccumulator& other) {
+  resources.appendAll(other.resources);
+  config.merge(other.config);
+  for (const auto& v : other.vars) {
+    for (const auto& mine : vars) {
+      if (scalarString(mine["name"]) == scalarString(v["name"])) {
+        throw KustomizeError("var '" + scalarString(v["name"]) + "' already encountered");
+      }
+    }
+    vars.push_back(v);
+  }
+}
+
+KustTarget::KustTarget(Loader ldr) : ldr_(std::move(ldr)) {
+  std::string content;
+  int matches = 0;
+  for (auto name : kKustomizationFileNames) {
+    if (!ldr_.isLoadableFile(name)) continue;
+    ++matches;
+    content = ldr_.load(name);
+    fileName_ = std::string(name);
+  }
+  if (matches == 0) {
+    throw KustomizeError(
+        "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in "
+        "directory '" +
+        ldr_.rootString() + "'");
+  }
+  if (matches > 1) {
+    throw KustomizeError("Found multiple kustomization files under: " + ldr_.rootString() + "\n");
+  }
+  k_ = parseKustomization(content, ldr_.rootString());
+}
+
+void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::string errF;
+    try {
+      std::vector<ResourcePtr> loaded;
+      try {
+        loaded = resourcesFromBytes(ldr_.load(path));
+      } catch (const std::exception& e) {
+        rethrowPrefixed("accumulating resources from '" + path + "': ", e);
+      }
+      try {
+        for (auto& r : loaded)
+          ra.resources.append(r);
+      } catch (const std::exception& e) {
+        rethrowPrefixed("merging resources from '" + path + "': ", e);
+      }
+      continue;
+    } catch (const KustomizeError& e) {
+      errF = e.what();
+      if (errF.rfind("merging resources from", 0) == 0) throw;
+    }
+    std::optional<Loader> child;
+    try {
+      child.emplace(ldr_.child(path));
+    } catch (const KustomizeError& e) {
+      if (isMalformedYaml(errF)) throw KustomizeError(errF);
+      throw KustomizeError("accumulation err='" + errF + "': " + e.what());
+    }
+    try {
+      accumulateDirectory(ra, *child, false);
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("accumulation err='" + errF + "': " + e.what());
+    }
+  }
+}
+
+void KustTarget::accumulateComponents(ResAccumulator& ra, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::optional<Loader> child;
+    try {
+      child.emplace(ldr_.child(path));
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("loader.New \"" + std::string(e.what()) + "\"");
+    }
+    try {
+      accumulateDirectory(ra, *child, true);
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("accumulateDirectory: \"" + std::string(e.what()) + "\"");
+    }
+  }
+}
+
+void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, bool isComponent) {
+  std::optional<KustTarget> sub;
+  try {
+    sub.emplace(ldr);
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("couldn't make target for path '" + ldr.rootString() + "': " + e.what());
+  }
+  sub->k_.buildMetadata = k_.buildMetadata;
+  if (isComponent && !sub->k_.isComponent()) {
+    throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() +
+                         "' but got '" + sub->k_.kind + "'");
+  }
+  if (!isComponent && sub->k_.isComponent()) {
+    throw KustomizeError("expected kind != 'Component' for path '" + ldr.rootString() + "'");
+  }
+  ResAccumulator subRa;
+  try {
+    subRa = sub->accumulateTarget(isComponent ? std::move(ra) : ResAccumulator{});
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("recursed accumulation of path '" + ldr.rootString() + "': " + e.what());
+  }
+  if (isComponent) ra = ResAccumulator{};
+  try {
+    ra.mergeAccumulator(subRa);
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("recursed merging from path '" + ldr.rootString() + "': " + e.what());
+  }
+}
+
+ResAccumulator KustTarget::accumulateTarget(ResAccumulator ra) {
+  try {
+    accumulateResources(ra, k_.resources);
+  } catch (const KustomizeError& e) {
+    rethrowPrefixed("accumulating resources: ", e);
+  }
+  TransformerConfig tc = TransformerConfig::defaults();
+  for (const auto& path : k_.configurations) {
+    core::Value v = core::parseYaml(ldr_.load(path), {.schema = core::YamlSchema::Kubernetes});
+    tc.merge(TransformerConfig::fromValue(v));
+  }
+  ra.config.merge(tc);
+  runGenerators(ra);
+  try {
+    accumulateComponents(ra, k_.components);
+  } catch (const KustomizeError& e) {
+    rethrowPrefixed("accumulating components: ", e);
+  }
+  runTransformers(ra);
+  ra.mergeVars(k_.vars);
+  return ra;
+}
+
+void KustTarget::runGenerators(ResAccumulator& ra) {
+  ResMap generated;
+  auto absorb = [&](const ResourcePtr& r) {
+    ResMap one;
+    one.append(r);
+    try {
+      ra.resources.absorbAll(one);
+    } catch (const KustomizeError& e) {
+      rethrowPrefixed("merging from generator: ", e);
+    }
+  };
+  for (const auto& args : k_.configMapGenerator)
+    absorb(generateConfigMap(ldr_, args, k_.generatorOptions));
+  for (const auto& args : k_.secretGenerator)
+    absorb(generateSecret(ldr_, args, k_.generatorOptions));
+  runConfiguredPlugins(ra, k_.generators, true);
+}
+
+void KustTarget::runLabelTransformers(ResMap& m, const TransformerConfig& tc) {
+  for (const auto& label : k_.labels) {
+    FsSlice fss = label.fields;
+    mergeAll(fss, tc.labels);
+    if (label.includeSelectors) {
+      mergeAll(fss, tc.commonLabels);
+    } else {
+      if (label.includeTemplates) mergeAll(fss, tc.templateLabels);
+      mergeOne(fss, FieldSpec{{}, "metadata/labels", true});
+    }
+    transformLabels(m, label.pairs, fss);
+  }
+  transformLabels(m, k_.commonLabels, tc.commonLabels);
+}
+
+void KustTarget::runTransformers(ResAccumulator& ra) {
+  ResMap& m = ra.resources;
+  const TransformerConfig& tc = ra.config;
+  if (!k_.patchesStrategicMerge.empty()) applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
+  for (const auto& p : k_.patches)
+    applyPatch(m, ldr_, p);
+  transformNamespace(m, k_.ns, tc.nameSpace);
+  if (!k_.namePrefix.empty()) transformPrefix(m, k_.namePrefix, tc.namePrefix);
+  if (!k_.nameSuffix.empty()) transformSuffix(m, k_.nameSuffix, tc.nameSuffix);
+  runLabelTransformers(m, tc);
+  transformAnnotations(m, k_.commonAnnotations, tc.commonAnnotations);
+  for (const auto& p : k_.patchesJson6902)
+    applyPatchJson6902(m, ldr_, p);
+  for (const auto& r : k_.replicas)
+    transformReplicas(m, r, tc.replicas);
+  for (const auto& img : k_.images)
+    transformImage(m, img, tc.images);
+  runConfiguredPlugins(ra, k_.transformers, false);
+}
+
+void KustTarget::runConfiguredPlugins(ResAccumulator& /*ra*/,
+                                      const std::vector<std::string>& entries, bool generators) {
+  if (!entries.empty()) {
+    throw KustomizeError(std::string(generators ? "generators" : "transformers") +
+                         " entries are not supported yet");
+  }
+}
+
+void ResAccumulator::mergeVars(const core::Value& incoming) {
+  if (!incoming.isArray()) return;
+  for (const auto& v : incoming.asArray()) {
+    for (const auto& mine : vars) {
+      if (scalarString(mine["name"]) == scalarString(v["name"])) {
+        throw KustomizeError("var '" + scalarString(v["name"]) + "' already encountered");
+      }
+    }
+    vars.push_back(v);
+  }
+}
+
+ResMap KustTarget::makeCustomizedResMap() {
+  ResAccumulator ra = accumulateTarget(ResAccumulator{});
+  addHashSuffixes(ra.resources);
+  fixNameReferences(ra.resources, ra.config.nameReference);
+  ra.resources.retain([](const Resource& r) {
+    return r.annotation("config.kubernetes.io/local-config") != "true";
+  });
+  return std::move(ra.resources);
+}
+
+}  // namespace driftless::kustomize
