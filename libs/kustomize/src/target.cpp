@@ -6,6 +6,8 @@
 #include "driftless/kustomize/error.h"
 #include "driftless/kustomize/generators.h"
 #include "driftless/kustomize/patches.h"
+#include "driftless/kustomize/plugins.h"
+#include "driftless/kustomize/replacements.h"
 #include "driftless/kustomize/transformers.h"
 
 namespace driftless::kustomize {
@@ -210,14 +212,39 @@ void KustTarget::runTransformers(ResAccumulator& ra) {
     transformReplicas(m, r, tc.replicas);
   for (const auto& img : k_.images)
     transformImage(m, img, tc.images);
+  if (k_.replacements.isArray() && !k_.replacements.asArray().empty()) {
+    applyReplacements(m, ldr_, k_.replacements);
+  }
   runConfiguredPlugins(ra, k_.transformers, false);
 }
 
-void KustTarget::runConfiguredPlugins(ResAccumulator& /*ra*/,
-                                      const std::vector<std::string>& entries, bool generators) {
-  if (!entries.empty()) {
-    throw KustomizeError(std::string(generators ? "generators" : "transformers") +
-                         " entries are not supported yet");
+void KustTarget::runConfiguredPlugins(ResAccumulator& ra, const std::vector<std::string>& entries,
+                                      bool generators) {
+  if (entries.empty()) return;
+  ResAccumulator configs;
+  std::vector<std::string> paths;
+  for (const auto& entry : entries) {
+    std::vector<ResourcePtr> inlined;
+    try {
+      inlined = resourcesFromBytes(entry);
+    } catch (const KustomizeError&) {
+      paths.push_back(entry);
+      continue;
+    }
+    for (auto& r : inlined)
+      configs.resources.append(r);
+  }
+  accumulateResources(configs, paths);
+  for (const auto& config : configs.resources.resources()) {
+    if (generators) {
+      try {
+        runBuiltinGenerator(*config, ra.resources, ldr_);
+      } catch (const KustomizeError& e) {
+        rethrowPrefixed("merging from generator: ", e);
+      }
+    } else {
+      runBuiltinTransformer(*config, ra.resources, ldr_);
+    }
   }
 }
 
