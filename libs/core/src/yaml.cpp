@@ -238,7 +238,9 @@ class StreamBuilder {
           break;
         }
       }
-      if (!merged) fail(mark, "key \"" + key + "\" already set in map");
+      if (!merged && !options_.allowDuplicateKeys) {
+        fail(mark, "key \"" + key + "\" already set in map");
+      }
     }
     f.key = std::move(key);
     f.keyLine = mark.line;

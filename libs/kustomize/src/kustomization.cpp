@@ -298,7 +298,8 @@ Kustomization parseKustomization(std::string_view text, std::string_view root) {
   try {
     auto docs = core::parseYamlStream(text, {.schema = core::YamlSchema::Kubernetes,
                                              .source = "kustomization",
-                                             .keepEmptyDocuments = false});
+                                             .keepEmptyDocuments = false,
+                                             .allowDuplicateKeys = true});
     if (!docs.empty()) doc = std::move(docs.front());
   } catch (const core::Error& e) {
     throw KustomizeError(std::string("invalid Kustomization: ") + e.what());

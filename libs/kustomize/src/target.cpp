@@ -9,6 +9,7 @@
 #include "driftless/kustomize/plugins.h"
 #include "driftless/kustomize/replacements.h"
 #include "driftless/kustomize/transformers.h"
+#include "driftless/kustomize/vars.h"
 
 namespace driftless::kustomize {
 
@@ -158,6 +159,7 @@ ResAccumulator KustTarget::accumulateTarget(ResAccumulator ra) {
     rethrowPrefixed("accumulating components: ", e);
   }
   runTransformers(ra);
+  tagVarTargets(ra.resources, k_.vars);
   ra.mergeVars(k_.vars);
   return ra;
 }
@@ -264,6 +266,7 @@ ResMap KustTarget::makeCustomizedResMap() {
   ResAccumulator ra = accumulateTarget(ResAccumulator{});
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);
+  resolveVars(ra.resources, ra.vars, ra.config.varReference);
   ra.resources.retain([](const Resource& r) {
     return r.annotation("config.kubernetes.io/local-config") != "true";
   });

@@ -25,6 +25,9 @@ struct YamlParseOptions {
   std::string source = "<input>";
   // Keep documents that are empty (only `---` or comments) as null values.
   bool keepEmptyDocuments = false;
+  // Accept a key repeated in one mapping, keeping the last value (go-yaml v2 when decoding into
+  // an interface, as sigs.k8s.io/yaml does) instead of failing as go-yaml v3 does.
+  bool allowDuplicateKeys = false;
 };
 
 // Parses a multi-document stream. Anchors, aliases and merge keys (`<<`) are resolved;
