@@ -118,20 +118,18 @@ FsSlice commonAnnotationSpecs() {
 
 FsSlice varReferenceSpecs() {
   FsSlice out;
-  const char* containerRels[] = {"containers/args",
-                                 "containers/command",
-                                 "containers/env/value",
-                                 "containers/volumeMounts/mountPath",
-                                 "initContainers/args",
-                                 "initContainers/command",
-                                 "initContainers/env/value",
-                                 "initContainers/volumeMounts/mountPath"};
+  const char* containerRels[] = {
+      "containers/args",          "containers/command",
+      "containers/env/value",     "containers/volumeMounts/mountPath",
+      "initContainers/args",      "initContainers/command",
+      "initContainers/env/value", "initContainers/volumeMounts/mountPath"};
   auto add = [&](const char* kind, const std::string& prefix, const std::string& nfs) {
     for (const char* rel : containerRels)
       out.push_back(fs(prefix + "/" + rel, kind));
     out.push_back(fs(nfs, kind));
   };
-  add("CronJob", "spec/jobTemplate/spec/template/spec", "spec/jobTemplate/spec/template/volumes/nfs/server");
+  add("CronJob", "spec/jobTemplate/spec/template/spec",
+      "spec/jobTemplate/spec/template/volumes/nfs/server");
   add("DaemonSet", "spec/template/spec", "spec/template/spec/volumes/nfs/server");
   add("Deployment", "spec/template/spec", "spec/template/spec/volumes/nfs/server");
   out.push_back(fs("spec/template/metadata/annotations", "Deployment"));
@@ -166,8 +164,8 @@ std::vector<NameBackReferences> nameReferenceSpecs() {
   cm.push_back(fs("spec/configSource/configMap", "Node"));
   cm.push_back(fs("rules/resourceNames", "Role"));
   cm.push_back(fs("rules/resourceNames", "ClusterRole"));
-  cm.push_back(fs("metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
-                  "Ingress"));
+  cm.push_back(
+      fs("metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", "Ingress"));
   out.push_back(refs("ConfigMap", "", "v1", std::move(cm)));
   FsSlice secret;
   podRefs(secret, {"volumes/secret/secretName", "containers/env/valueFrom/secretKeyRef/name",
@@ -175,8 +173,9 @@ std::vector<NameBackReferences> nameReferenceSpecs() {
                    "containers/envFrom/secretRef/name", "initContainers/envFrom/secretRef/name",
                    "imagePullSecrets/name", "volumes/projected/sources/secret/name"});
   secret.push_back(fs("spec/tls/secretName", "Ingress"));
-  for (const char* a : {"ingress.kubernetes.io\\/auth-secret", "nginx.ingress.kubernetes.io\\/auth-secret",
-                        "nginx.ingress.kubernetes.io\\/auth-tls-secret"})
+  for (const char* a :
+       {"ingress.kubernetes.io\\/auth-secret", "nginx.ingress.kubernetes.io\\/auth-secret",
+        "nginx.ingress.kubernetes.io\\/auth-tls-secret"})
     secret.push_back(fs(std::string("metadata/annotations/") + a, "Ingress"));
   secret.push_back(fs("imagePullSecrets/name", "ServiceAccount"));
   for (const char* p : {"parameters/secretName", "parameters/adminSecretName",
@@ -189,9 +188,9 @@ std::vector<NameBackReferences> nameReferenceSpecs() {
   secret.push_back(fs("spec/azureFile/secretName", "PersistentVolume"));
   out.push_back(refs("Secret", "", "v1", std::move(secret)));
   FsSlice svc{fs("spec/serviceName", "StatefulSet", false, "apps")};
-  for (const char* p : {"spec/rules/http/paths/backend/serviceName", "spec/backend/serviceName",
-                        "spec/rules/http/paths/backend/service/name",
-                        "spec/defaultBackend/service/name"})
+  for (const char* p :
+       {"spec/rules/http/paths/backend/serviceName", "spec/backend/serviceName",
+        "spec/rules/http/paths/backend/service/name", "spec/defaultBackend/service/name"})
     svc.push_back(fs(p, "Ingress"));
   svc.push_back(fs("spec/service/name", "APIService", false, "apiregistration.k8s.io"));
   for (const char* k : {"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"})
@@ -209,9 +208,9 @@ std::vector<NameBackReferences> nameReferenceSpecs() {
   FsSlice pvc;
   workloadRefs(pvc, "volumes/persistentVolumeClaim/claimName");
   out.push_back(refs("PersistentVolumeClaim", "", "v1", std::move(pvc)));
-  out.push_back(refs("PersistentVolume", "", "v1",
-                     {fs("spec/volumeName", "PersistentVolumeClaim"),
-                      fs("rules/resourceNames", "ClusterRole")}));
+  out.push_back(refs(
+      "PersistentVolume", "", "v1",
+      {fs("spec/volumeName", "PersistentVolumeClaim"), fs("rules/resourceNames", "ClusterRole")}));
   out.push_back(refs("StorageClass", "storage.k8s.io", "v1",
                      {fs("spec/storageClassName", "PersistentVolume"),
                       fs("spec/storageClassName", "PersistentVolumeClaim"),
@@ -220,8 +219,8 @@ std::vector<NameBackReferences> nameReferenceSpecs() {
   workloadRefs(pc, "priorityClassName");
   out.push_back(refs("PriorityClass", "scheduling.k8s.io", "v1", std::move(pc)));
   // The group is written as "networking.k8s.io/v1" upstream, so it never matches.
-  out.push_back(refs("IngressClass", "networking.k8s.io/v1", "v1",
-                     {fs("spec/ingressClassName", "Ingress")}));
+  out.push_back(
+      refs("IngressClass", "networking.k8s.io/v1", "v1", {fs("spec/ingressClassName", "Ingress")}));
   out.push_back(refs("ValidatingAdmissionPolicy", "admissionregistration.k8s.io", "",
                      {fs("spec/policyName", "ValidatingAdmissionPolicyBinding", false,
                          "admissionregistration.k8s.io")}));
@@ -267,9 +266,9 @@ TransformerConfig TransformerConfig::defaults() {
                     "CustomResourceDefinition", false, "apiextensions.k8s.io")};
   c.varReference = varReferenceSpecs();
   c.nameReference = nameReferenceSpecs();
-  for (const char* p : {"spec/containers[]/image", "spec/initContainers[]/image",
-                        "spec/template/spec/containers[]/image",
-                        "spec/template/spec/initContainers[]/image"})
+  for (const char* p :
+       {"spec/containers[]/image", "spec/initContainers[]/image",
+        "spec/template/spec/containers[]/image", "spec/template/spec/initContainers[]/image"})
     c.images.push_back(fs(p, "", true));
   for (const char* k : {"Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"})
     c.replicas.push_back(fs("spec/replicas", k, true));
@@ -419,8 +418,8 @@ void applyFieldSpec(core::Value& obj, const FieldSpec& spec, const FieldSetter& 
   } catch (const KustomizeError& e) {
     Gvk g = Gvk::fromApiVersion(stringField(obj, "apiVersion"), stringField(obj, "kind"));
     ResId id{g, stringField(obj["metadata"], "name"), stringField(obj["metadata"], "namespace")};
-    throw KustomizeError("considering field '" + spec.path + "' of object " + id.toString() +
-                         ": " + e.what());
+    throw KustomizeError("considering field '" + spec.path + "' of object " + id.toString() + ": " +
+                         e.what());
   }
 }
 

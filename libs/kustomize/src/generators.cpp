@@ -171,7 +171,8 @@ ResourcePtr finish(Value obj, const GeneratorArgs& args, const GeneratorOptions&
   if (opts.immutable) obj["immutable"] = Value(true);
   auto r = std::make_shared<Resource>(std::move(obj));
   std::string behavior = args.behavior.empty() ? "create" : args.behavior;
-  if (behavior != "create" && behavior != "merge" && behavior != "replace") behavior = "unspecified";
+  if (behavior != "create" && behavior != "merge" && behavior != "replace")
+    behavior = "unspecified";
   r->setAnnotation(kAnnoBehavior, behavior);
   if (!opts.disableNameSuffixHash) r->enable(kAnnoNeedsHash);
   return r;
@@ -215,12 +216,23 @@ std::string encodeHash(std::string_view data) {
   }
   for (char& c : hex) {
     switch (c) {
-      case '0': c = 'g'; break;
-      case '1': c = 'h'; break;
-      case '3': c = 'k'; break;
-      case 'a': c = 'm'; break;
-      case 'e': c = 't'; break;
-      default: break;
+      case '0':
+        c = 'g';
+        break;
+      case '1':
+        c = 'h';
+        break;
+      case '3':
+        c = 'k';
+        break;
+      case 'a':
+        c = 'm';
+        break;
+      case 'e':
+        c = 't';
+        break;
+      default:
+        break;
     }
   }
   return hex;
@@ -242,13 +254,15 @@ std::string resourceHash(const Resource& r) {
     m["kind"] = Value("ConfigMap");
     m["name"] = Value("");
     m["data"] = valueAt("data");
-    if (const Value* b = obj.find("binaryData"); b != nullptr && b->isObject()) m["binaryData"] = *b;
+    if (const Value* b = obj.find("binaryData"); b != nullptr && b->isObject())
+      m["binaryData"] = *b;
   } else if (kind == "Secret") {
     m["kind"] = Value("Secret");
     m["type"] = valueAt("type");
     m["name"] = Value("");
     m["data"] = valueAt("data");
-    if (const Value* s = obj.find("stringData"); s != nullptr && s->isObject()) m["stringData"] = *s;
+    if (const Value* s = obj.find("stringData"); s != nullptr && s->isObject())
+      m["stringData"] = *s;
   } else {
     return encodeHash(core::toJson(obj, {.indent = 0, .escapeHtml = true, .sortKeys = true}));
   }

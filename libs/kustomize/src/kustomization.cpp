@@ -127,9 +127,10 @@ class Fields {
   }
 
   [[noreturn]] void fail(const Value& v, std::string_view field, std::string_view type) const {
-    std::string where = field.empty() ? "" : " struct field " + structName_ + "." + std::string(field);
-    throw KustomizeError("json: cannot unmarshal " + std::string(jsonTypeName(v)) +
-                         " into Go" + where + " value of type " + std::string(type));
+    std::string where =
+        field.empty() ? "" : " struct field " + structName_ + "." + std::string(field);
+    throw KustomizeError("json: cannot unmarshal " + std::string(jsonTypeName(v)) + " into Go" +
+                         where + " value of type " + std::string(type));
   }
 
  private:
@@ -255,10 +256,10 @@ void decodeLists(Fields& f, Kustomization& k) {
   k.crds = f.strings("crds");
   auto bases = f.strings("bases");
   k.resources.insert(k.resources.end(), bases.begin(), bases.end());
-  k.configMapGenerator = f.list<GeneratorArgs>(
-      "configMapGenerator", "ConfigMapArgs", [](Fields& e) { return decodeGenerator(e, false); });
-  k.secretGenerator = f.list<GeneratorArgs>(
-      "secretGenerator", "SecretArgs", [](Fields& e) { return decodeGenerator(e, true); });
+  k.configMapGenerator = f.list<GeneratorArgs>("configMapGenerator", "ConfigMapArgs",
+                                               [](Fields& e) { return decodeGenerator(e, false); });
+  k.secretGenerator = f.list<GeneratorArgs>("secretGenerator", "SecretArgs",
+                                            [](Fields& e) { return decodeGenerator(e, true); });
   k.generatorOptions = decodeOptions(f.get("generatorOptions"));
   k.configurations = f.strings("configurations");
   k.generators = f.strings("generators");
@@ -317,8 +318,8 @@ Kustomization parseKustomization(std::string_view text, std::string_view root) {
                       (doc.find("apiVersion") != nullptr || doc.find("kind") != nullptr));
   if (k.kind.empty()) k.kind = "Kustomization";
   if (k.apiVersion.empty()) {
-    k.apiVersion = k.isComponent() ? "kustomize.config.k8s.io/v1alpha1"
-                                   : "kustomize.config.k8s.io/v1beta1";
+    k.apiVersion =
+        k.isComponent() ? "kustomize.config.k8s.io/v1alpha1" : "kustomize.config.k8s.io/v1beta1";
   }
   if (empty) throw KustomizeError("kustomization.yaml is empty");
   std::vector<std::string> errs;

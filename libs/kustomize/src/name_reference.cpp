@@ -103,13 +103,11 @@ class Referrer {
     Candidates candidates = candidates_;
     if (const Value* nsNode = node.find("namespace")) {
       const std::string ns = scalarString(*nsNode);
-      candidates = sieve(candidates_, [&](const Resource& r) {
-        return r.orgId().effectiveNamespace() == ns;
-      });
+      candidates = sieve(candidates_,
+                         [&](const Resource& r) { return r.orgId().effectiveNamespace() == ns; });
       if (candidates.empty()) {
-        candidates = sieve(candidates_, [&](const Resource& r) {
-          return r.curId().effectiveNamespace() == ns;
-        });
+        candidates = sieve(candidates_,
+                           [&](const Resource& r) { return r.curId().effectiveNamespace() == ns; });
       }
     }
     const std::string oldName = scalarString(*nameNode);
@@ -129,7 +127,8 @@ class Referrer {
       return false;
     });
     c = sieve(c, [&](const Resource& r) { return anyPrevIdSelectedBy(r, target_); });
-    if (spec_.path.size() >= 12 && spec_.path.compare(spec_.path.size() - 12, 12, "roleRef/name") == 0) {
+    if (spec_.path.size() >= 12 &&
+        spec_.path.compare(spec_.path.size() - 12, 12, "roleRef/name") == 0) {
       const Value& roleRef = referrer_->obj()["roleRef"];
       const Value* group = roleRef.find("apiGroup");
       const Value* kind = roleRef.find("kind");

@@ -136,14 +136,15 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
     try {
       text = ldr.load(patch.path);
     } catch (const KustomizeError& e) {
-      throw KustomizeError("failed to get the patch file from path(" + patch.path + "): " +
-                           e.what());
+      throw KustomizeError("failed to get the patch file from path(" + patch.path +
+                           "): " + e.what());
     }
     source = "[path: \"" + patch.path + "\"]";
   }
   auto sm = smPatchesFromText(text);
   auto json = jsonPatchFromText(text);
-  if (sm && json) throw KustomizeError("illegally qualifies as both an SM and JSON patch: " + source);
+  if (sm && json)
+    throw KustomizeError("illegally qualifies as both an SM and JSON patch: " + source);
   if (!sm && !json) throw KustomizeError("unable to parse SM or JSON patch from " + source);
   if (json) {
     if (!patch.target) throw KustomizeError("must specify a target for JSON patch " + source);

@@ -60,8 +60,8 @@ GeneratorArgs generatorArgs(const Resource& config) {
   const Value& o = c["options"];
   g.options.labels = pairs(o["labels"]);
   g.options.annotations = pairs(o["annotations"]);
-  g.options.disableNameSuffixHash = o["disableNameSuffixHash"].isBool() &&
-                                    o["disableNameSuffixHash"].asBool();
+  g.options.disableNameSuffixHash =
+      o["disableNameSuffixHash"].isBool() && o["disableNameSuffixHash"].asBool();
   g.options.immutable = o["immutable"].isBool() && o["immutable"].asBool();
   return g;
 }
@@ -124,8 +124,8 @@ void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr)
   } else if (kind == "ImageTagTransformer") {
     const Value& t = c["imageTag"];
     transformImage(m,
-                   Image{str(t, "name"), str(t, "newName"), str(t, "tagSuffix"),
-                         str(t, "newTag"), str(t, "digest")},
+                   Image{str(t, "name"), str(t, "newName"), str(t, "tagSuffix"), str(t, "newTag"),
+                         str(t, "digest")},
                    specs);
   } else if (kind == "ReplicaCountTransformer") {
     const Value& r = c["replica"];

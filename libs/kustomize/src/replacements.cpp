@@ -139,8 +139,7 @@ void setField(Value& target, Value value, const Value& opts) {
       target = Value(text);
     } else {
       Value resolved = core::resolvePlainScalar(text, core::YamlSchema::Core);
-      target = resolved.type() == target.type() ||
-                       (resolved.isNumber() && target.isNumber())
+      target = resolved.type() == target.type() || (resolved.isNumber() && target.isNumber())
                    ? resolved
                    : Value(text);
     }
@@ -292,7 +291,8 @@ void lookupRec(Value& node, const std::vector<std::string>& path, std::size_t i,
   }
   if (node.isArray() && isIndex(p)) {
     std::size_t idx = std::stoul(p);
-    if (idx < node.asArray().size()) lookupRec(node.asArray()[idx], path, i + 1, create, createKind, out);
+    if (idx < node.asArray().size())
+      lookupRec(node.asArray()[idx], path, i + 1, create, createKind, out);
     return;
   }
   if (node.isNull() && create) node = Value::object();

@@ -15,9 +15,9 @@ namespace {
 // Go's %#v of a ResId, as kustomize prints it in generator errors.
 std::string goSyntax(const ResId& id) {
   return "resid.ResId{Gvk:resid.Gvk{Group:\"" + id.gvk.group + "\", Version:\"" + id.gvk.version +
-         "\", Kind:\"" + id.gvk.kind + "\", isClusterScoped:" +
-         (id.gvk.isClusterScoped() ? "true" : "false") + "}, Name:\"" + id.name +
-         "\", Namespace:\"" + id.ns + "\"}";
+         "\", Kind:\"" + id.gvk.kind +
+         "\", isClusterScoped:" + (id.gvk.isClusterScoped() ? "true" : "false") + "}, Name:\"" +
+         id.name + "\", Namespace:\"" + id.ns + "\"}";
 }
 
 std::regex anchored(const std::string& pattern) {
@@ -39,8 +39,7 @@ void ResMap::append(ResourcePtr res) {
   const ResId id = res->curId();
   for (const auto& r : list_) {
     if (r->curId().equals(id)) {
-      throw KustomizeError("may not add resource with an already registered id: " +
-                           id.toString());
+      throw KustomizeError("may not add resource with an already registered id: " + id.toString());
     }
   }
   list_.push_back(std::move(res));

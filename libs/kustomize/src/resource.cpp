@@ -55,10 +55,9 @@ constexpr std::array<ScopedType, 36> kClusterScoped = {{
 }};
 
 constexpr std::array<std::string_view, 10> kBuildAnnotations = {
-    kAnnoPreviousKinds,   kAnnoPreviousNames, kAnnoPrefixes,
-    kAnnoSuffixes,        kAnnoPreviousNamespaces, kAnnoAllowNameChange,
-    kAnnoAllowKindChange, kAnnoRefBy,         kAnnoBehavior,
-    kAnnoNeedsHash};
+    kAnnoPreviousKinds,      kAnnoPreviousNames,   kAnnoPrefixes,        kAnnoSuffixes,
+    kAnnoPreviousNamespaces, kAnnoAllowNameChange, kAnnoAllowKindChange, kAnnoRefBy,
+    kAnnoBehavior,           kAnnoNeedsHash};
 
 constexpr std::array<std::string_view, 8> kKioAnnotations = {
     "config.kubernetes.io/path",
@@ -116,8 +115,8 @@ std::string Gvk::apiVersion() const {
 }
 
 std::string Gvk::toString() const {
-  return (kind.empty() ? "[noKind]" : kind) + "." + (version.empty() ? "[noVer]" : version) +
-         "." + (group.empty() ? "[noGrp]" : group);
+  return (kind.empty() ? "[noKind]" : kind) + "." + (version.empty() ? "[noVer]" : version) + "." +
+         (group.empty() ? "[noGrp]" : group);
 }
 
 bool Gvk::isSelected(const Gvk& s) const {

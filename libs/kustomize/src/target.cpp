@@ -120,8 +120,8 @@ void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, bool
   }
   sub->k_.buildMetadata = k_.buildMetadata;
   if (isComponent && !sub->k_.isComponent()) {
-    throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() +
-                         "' but got '" + sub->k_.kind + "'");
+    throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() + "' but got '" +
+                         sub->k_.kind + "'");
   }
   if (!isComponent && sub->k_.isComponent()) {
     throw KustomizeError("expected kind != 'Component' for path '" + ldr.rootString() + "'");
@@ -200,7 +200,8 @@ void KustTarget::runLabelTransformers(ResMap& m, const TransformerConfig& tc) {
 void KustTarget::runTransformers(ResAccumulator& ra) {
   ResMap& m = ra.resources;
   const TransformerConfig& tc = ra.config;
-  if (!k_.patchesStrategicMerge.empty()) applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
+  if (!k_.patchesStrategicMerge.empty())
+    applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
   for (const auto& p : k_.patches)
     applyPatch(m, ldr_, p);
   transformNamespace(m, k_.ns, tc.nameSpace);

@@ -18,16 +18,16 @@ FieldSetter scalarSetter(std::function<Value(const Value&)> compute) {
 }
 
 FieldSetter entrySetter(const std::string& key, const std::string& value) {
-  return FieldSetter{[key, value](Value& node) {
-                       if (node.isNull()) node = Value::object();
-                       if (!node.isObject()) {
-                         throw KustomizeError("wrong node kind: expected MappingNode but got " +
-                                              std::string(node.isArray() ? "SequenceNode"
-                                                                         : "ScalarNode"));
-                       }
-                       node.asObject().set(key, Value(value));
-                     },
-                     Value::Type::Object};
+  return FieldSetter{
+      [key, value](Value& node) {
+        if (node.isNull()) node = Value::object();
+        if (!node.isObject()) {
+          throw KustomizeError("wrong node kind: expected MappingNode but got " +
+                               std::string(node.isArray() ? "SequenceNode" : "ScalarNode"));
+        }
+        node.asObject().set(key, Value(value));
+      },
+      Value::Type::Object};
 }
 
 bool isRoleBinding(const std::string& kind) {
@@ -154,8 +154,7 @@ ImageParts splitImage(std::string_view image) {
 
 bool isImageMatched(std::string_view image, std::string_view name) {
   try {
-    std::regex re("^" + std::string(name) +
-                  "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
+    std::regex re("^" + std::string(name) + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
     return std::regex_match(image.begin(), image.end(), re);
   } catch (const std::regex_error&) {
     return false;
@@ -228,9 +227,9 @@ void transformReplicas(ResMap& m, const Replica& replica, const FsSlice& specs) 
     if (list.empty()) continue;
     found = true;
     for (const auto& r : list) {
-      applyFieldSpec(r->obj(), fs,
-                     FieldSetter{[&](Value& node) { node = Value(replica.count); },
-                                 Value::Type::Int});
+      applyFieldSpec(
+          r->obj(), fs,
+          FieldSetter{[&](Value& node) { node = Value(replica.count); }, Value::Type::Int});
     }
   }
   if (!found) {
@@ -253,8 +252,8 @@ bool legacyGvkLess(const Gvk& a, const Gvk& b, const std::map<std::string, int>&
   const int ib = idx(b.kind);
   if (ia != ib) return ia < ib;
   auto str = [](const Gvk& g) {
-    return (g.group.empty() ? "~G" : g.group) + "_" + (g.version.empty() ? "~V" : g.version) +
-           "_" + (g.kind.empty() ? "~K" : g.kind);
+    return (g.group.empty() ? "~G" : g.group) + "_" + (g.version.empty() ? "~V" : g.version) + "_" +
+           (g.kind.empty() ? "~K" : g.kind);
   };
   if (a.kind == "Namespace" && b.kind == "Namespace" && (a.group.empty() || b.group.empty())) {
     return str(a) > str(b);
@@ -281,13 +280,28 @@ void sortResources(ResMap& m, const SortOptions& options) {
     }
     return;
   }
-  static const std::vector<std::string> kFirst = {
-      "Namespace",      "ResourceQuota",      "StorageClass",          "CustomResourceDefinition",
-      "ServiceAccount", "PodSecurityPolicy",  "Role",                  "ClusterRole",
-      "RoleBinding",    "ClusterRoleBinding", "ConfigMap",             "Secret",
-      "Endpoints",      "Service",            "LimitRange",            "PriorityClass",
-      "PersistentVolume", "PersistentVolumeClaim", "Deployment",       "StatefulSet",
-      "CronJob",        "PodDisruptionBudget"};
+  static const std::vector<std::string> kFirst = {"Namespace",
+                                                  "ResourceQuota",
+                                                  "StorageClass",
+                                                  "CustomResourceDefinition",
+                                                  "ServiceAccount",
+                                                  "PodSecurityPolicy",
+                                                  "Role",
+                                                  "ClusterRole",
+                                                  "RoleBinding",
+                                                  "ClusterRoleBinding",
+                                                  "ConfigMap",
+                                                  "Secret",
+                                                  "Endpoints",
+                                                  "Service",
+                                                  "LimitRange",
+                                                  "PriorityClass",
+                                                  "PersistentVolume",
+                                                  "PersistentVolumeClaim",
+                                                  "Deployment",
+                                                  "StatefulSet",
+                                                  "CronJob",
+                                                  "PodDisruptionBudget"};
   static const std::vector<std::string> kLast = {"MutatingWebhookConfiguration",
                                                  "ValidatingWebhookConfiguration"};
   const auto& first = options.hasLegacyOptions ? options.orderFirst : kFirst;

@@ -43,7 +43,8 @@ ResId varTarget(const Value& var) {
   if (!apiVersion.empty()) {
     id.gvk = Gvk::fromApiVersion(apiVersion, scalarString(ref["kind"]));
   } else {
-    id.gvk = Gvk{scalarString(ref["group"]), scalarString(ref["version"]), scalarString(ref["kind"])};
+    id.gvk =
+        Gvk{scalarString(ref["group"]), scalarString(ref["version"]), scalarString(ref["kind"])};
   }
   id.name = scalarString(ref["name"]);
   id.ns = scalarString(ref["namespace"]);
@@ -202,8 +203,9 @@ void resolveVars(ResMap& m, const std::vector<Value>& vars, const FsSlice& specs
   if (values.empty()) return;
   for (const auto& r : m.resources()) {
     for (const auto& fs : specs) {
-      applyFieldSpec(r->obj(), fs,
-                     FieldSetter{[&](Value& node) { expandNode(node, values); }, Value::Type::Null});
+      applyFieldSpec(
+          r->obj(), fs,
+          FieldSetter{[&](Value& node) { expandNode(node, values); }, Value::Type::Null});
     }
   }
 }

@@ -45,8 +45,10 @@ struct ResId {
 };
 
 inline constexpr std::string_view kAnnoPrefix = "internal.config.kubernetes.io/";
-inline constexpr std::string_view kAnnoPreviousKinds = "internal.config.kubernetes.io/previousKinds";
-inline constexpr std::string_view kAnnoPreviousNames = "internal.config.kubernetes.io/previousNames";
+inline constexpr std::string_view kAnnoPreviousKinds =
+    "internal.config.kubernetes.io/previousKinds";
+inline constexpr std::string_view kAnnoPreviousNames =
+    "internal.config.kubernetes.io/previousNames";
 inline constexpr std::string_view kAnnoPreviousNamespaces =
     "internal.config.kubernetes.io/previousNamespaces";
 inline constexpr std::string_view kAnnoPrefixes = "internal.config.kubernetes.io/prefixes";
