@@ -83,7 +83,8 @@ Patch patchArgs(const Value& c) {
 
 }  // namespace
 
-void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr) {
+void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr,
+                         const Origin* origin) {
   if (config.gvk().group.empty() && config.gvk().version == "builtin") {
     const std::string kind = config.kind();
     ResMap out;
@@ -94,6 +95,7 @@ void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr) {
     } else {
       unableToLoad(config);
     }
+    if (origin != nullptr) addOriginAnnotation(out, *origin);
     m.absorbAll(out);
     return;
   }

@@ -69,6 +69,12 @@ void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::
       } catch (const std::exception& e) {
         rethrowPrefixed("accumulating resources from '" + path + "': ", e);
       }
+      if (originPath_) {
+        const std::string origin =
+            Origin{joinPath(*originPath_, path), {}, {}, {}, {}, {}}.toString();
+        for (auto& r : loaded)
+          r->setAnnotation(kOriginAnnotation, origin);
+      }
       try {
         for (auto& r : loaded)
           ra.resources.append(r);
@@ -88,7 +94,7 @@ void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::
       throw KustomizeError("accumulation err='" + errF + "': " + e.what());
     }
     try {
-      accumulateDirectory(ra, *child, false);
+      accumulateDirectory(ra, *child, path, false);
     } catch (const KustomizeError& e) {
       throw KustomizeError("accumulation err='" + errF + "': " + e.what());
     }
@@ -104,14 +110,15 @@ void KustTarget::accumulateComponents(ResAccumulator& ra, const std::vector<std:
       throw KustomizeError("loader.New \"" + std::string(e.what()) + "\"");
     }
     try {
-      accumulateDirectory(ra, *child, true);
+      accumulateDirectory(ra, *child, path, true);
     } catch (const KustomizeError& e) {
       throw KustomizeError("accumulateDirectory: \"" + std::string(e.what()) + "\"");
     }
   }
 }
 
-void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, bool isComponent) {
+void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, const std::string& path,
+                                     bool isComponent) {
   std::optional<KustTarget> sub;
   try {
     sub.emplace(ldr);
@@ -119,6 +126,7 @@ void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, bool
     throw KustomizeError("couldn't make target for path '" + ldr.rootString() + "': " + e.what());
   }
   sub->k_.buildMetadata = k_.buildMetadata;
+  if (originPath_) sub->originPath_ = joinPath(*originPath_, path);
   if (isComponent && !sub->k_.isComponent()) {
     throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() + "' but got '" +
                          sub->k_.kind + "'");
@@ -169,6 +177,7 @@ void KustTarget::runGenerators(ResAccumulator& ra) {
   auto absorb = [&](const ResourcePtr& r) {
     ResMap one;
     one.append(r);
+    if (originPath_) addOriginAnnotation(one, builtinOrigin(r->kind() + "Generator"));
     try {
       ra.resources.absorbAll(one);
     } catch (const KustomizeError& e) {
@@ -182,7 +191,21 @@ void KustTarget::runGenerators(ResAccumulator& ra) {
   runConfiguredPlugins(ra, k_.generators, true);
 }
 
+Origin KustTarget::builtinOrigin(std::string_view kind) const {
+  Origin o;
+  o.configuredIn = joinPath(originPath_.value_or(""), fileName_);
+  o.byApiVersion = "builtin";
+  o.byKind = std::string(kind);
+  return o;
+}
+
+void KustTarget::trackTransformer(ResMap& m, std::string_view kind) const {
+  if (originPath_) addTransformerAnnotation(m, builtinOrigin(kind));
+  m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
+}
+
 void KustTarget::runLabelTransformers(ResMap& m, const TransformerConfig& tc) {
+  if (k_.labels.empty() && !k_.hasCommonLabels) return;
   for (const auto& label : k_.labels) {
     FsSlice fss = label.fields;
     mergeAll(fss, tc.labels);
@@ -193,30 +216,55 @@ void KustTarget::runLabelTransformers(ResMap& m, const TransformerConfig& tc) {
       mergeOne(fss, FieldSpec{{}, "metadata/labels", true});
     }
     transformLabels(m, label.pairs, fss);
+    trackTransformer(m, "LabelTransformer");
   }
   transformLabels(m, k_.commonLabels, tc.commonLabels);
+  trackTransformer(m, "LabelTransformer");
 }
 
 void KustTarget::runTransformers(ResAccumulator& ra) {
   ResMap& m = ra.resources;
   const TransformerConfig& tc = ra.config;
-  if (!k_.patchesStrategicMerge.empty())
+  if (!k_.patchesStrategicMerge.empty()) {
     applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
-  for (const auto& p : k_.patches)
+    trackTransformer(m, "PatchStrategicMergeTransformer");
+  }
+  for (const auto& p : k_.patches) {
     applyPatch(m, ldr_, p);
-  transformNamespace(m, k_.ns, tc.nameSpace);
-  if (!k_.namePrefix.empty()) transformPrefix(m, k_.namePrefix, tc.namePrefix);
-  if (!k_.nameSuffix.empty()) transformSuffix(m, k_.nameSuffix, tc.nameSuffix);
+    trackTransformer(m, "PatchTransformer");
+  }
+  if (!k_.ns.empty()) {
+    transformNamespace(m, k_.ns, tc.nameSpace);
+    trackTransformer(m, "NamespaceTransformer");
+  }
+  if (!k_.namePrefix.empty()) {
+    transformPrefix(m, k_.namePrefix, tc.namePrefix);
+    trackTransformer(m, "PrefixTransformer");
+  }
+  if (!k_.nameSuffix.empty()) {
+    transformSuffix(m, k_.nameSuffix, tc.nameSuffix);
+    trackTransformer(m, "SuffixTransformer");
+  }
   runLabelTransformers(m, tc);
-  transformAnnotations(m, k_.commonAnnotations, tc.commonAnnotations);
-  for (const auto& p : k_.patchesJson6902)
+  if (!k_.commonAnnotations.empty()) {
+    transformAnnotations(m, k_.commonAnnotations, tc.commonAnnotations);
+    trackTransformer(m, "AnnotationsTransformer");
+  }
+  for (const auto& p : k_.patchesJson6902) {
     applyPatchJson6902(m, ldr_, p);
-  for (const auto& r : k_.replicas)
+    trackTransformer(m, "PatchJson6902Transformer");
+  }
+  for (const auto& r : k_.replicas) {
     transformReplicas(m, r, tc.replicas);
-  for (const auto& img : k_.images)
+    trackTransformer(m, "ReplicaCountTransformer");
+  }
+  for (const auto& img : k_.images) {
     transformImage(m, img, tc.images);
+    trackTransformer(m, "ImageTagTransformer");
+  }
   if (k_.replacements.isArray() && !k_.replacements.asArray().empty()) {
     applyReplacements(m, ldr_, k_.replacements);
+    trackTransformer(m, "ReplacementTransformer");
   }
   runConfiguredPlugins(ra, k_.transformers, false);
 }
@@ -234,19 +282,26 @@ void KustTarget::runConfiguredPlugins(ResAccumulator& ra, const std::vector<std:
       paths.push_back(entry);
       continue;
     }
-    for (auto& r : inlined)
+    for (auto& r : inlined) {
+      if (originPath_) {
+        r->setAnnotation(kOriginAnnotation,
+                         Origin{joinPath(*originPath_, fileName_), {}, {}, {}, {}, {}}.toString());
+      }
       configs.resources.append(r);
+    }
   }
   accumulateResources(configs, paths);
   for (const auto& config : configs.resources.resources()) {
+    const auto origin = originPath_ ? originFromCustomPlugin(*config) : std::nullopt;
     if (generators) {
       try {
-        runBuiltinGenerator(*config, ra.resources, ldr_);
+        runBuiltinGenerator(*config, ra.resources, ldr_, origin ? &*origin : nullptr);
       } catch (const KustomizeError& e) {
         rethrowPrefixed("merging from generator: ", e);
       }
     } else {
       runBuiltinTransformer(*config, ra.resources, ldr_);
+      if (origin) addTransformerAnnotation(ra.resources, *origin);
     }
   }
 }
@@ -264,6 +319,7 @@ void ResAccumulator::mergeVars(const core::Value& incoming) {
 }
 
 ResMap KustTarget::makeCustomizedResMap() {
+  if (!k_.buildMetadata.empty()) originPath_ = "";
   ResAccumulator ra = accumulateTarget(ResAccumulator{});
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);

@@ -3,13 +3,16 @@
 // A kustomization directory being built (api/internal/target KustTarget) and the accumulator of
 // its resources, transformer configuration and vars (api/internal/accumulator).
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "driftless/core/value.h"
 #include "driftless/kustomize/field_spec.h"
 #include "driftless/kustomize/kustomization.h"
 #include "driftless/kustomize/loader.h"
+#include "driftless/kustomize/origin.h"
 #include "driftless/kustomize/res_map.h"
 
 namespace driftless::kustomize {
@@ -41,7 +44,11 @@ class KustTarget {
  private:
   void accumulateResources(ResAccumulator& ra, const std::vector<std::string>& paths);
   void accumulateComponents(ResAccumulator& ra, const std::vector<std::string>& paths);
-  void accumulateDirectory(ResAccumulator& ra, const Loader& ldr, bool isComponent);
+  void accumulateDirectory(ResAccumulator& ra, const Loader& ldr, const std::string& path,
+                           bool isComponent);
+  // The origin of what this kustomization file configures (generators, transformers).
+  [[nodiscard]] Origin builtinOrigin(std::string_view kind) const;
+  void trackTransformer(ResMap& m, std::string_view kind) const;
   void runGenerators(ResAccumulator& ra);
   void runTransformers(ResAccumulator& ra);
   void runLabelTransformers(ResMap& m, const TransformerConfig& tc);
@@ -52,6 +59,8 @@ class KustTarget {
   Loader ldr_;
   Kustomization k_;
   std::string fileName_;
+  // Origin tracking (buildMetadata set at the top): this kustomization's path from the top.
+  std::optional<std::string> originPath_;
 };
 
 }  // namespace driftless::kustomize
