@@ -2,7 +2,9 @@
 
 #include <yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -236,7 +238,9 @@ class StreamBuilder {
           break;
         }
       }
-      if (!merged) fail(mark, "key \"" + key + "\" already set in map");
+      if (!merged && !options_.allowDuplicateKeys) {
+        fail(mark, "key \"" + key + "\" already set in map");
+      }
     }
     f.key = std::move(key);
     f.keyLine = mark.line;
@@ -313,7 +317,7 @@ int appendToString(void* data, unsigned char* buffer, size_t size) {
 
 class Emitter {
  public:
-  Emitter(std::string& out, const YamlPrintOptions& options) {
+  Emitter(std::string& out, const YamlPrintOptions& options) : sortKeys_(options.sortKeys) {
     if (yaml_emitter_initialize(&emitter_) == 0) throw Error("yaml: cannot initialise emitter");
     yaml_emitter_set_output(&emitter_, appendToString, &out);
     yaml_emitter_set_unicode(&emitter_, 1);
@@ -397,9 +401,23 @@ class Emitter {
         yaml_mapping_start_event_initialize(
             &e, nullptr, nullptr, 1, empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
         emit(e);
-        for (const auto& m : v.asObject()) {
-          string(m.key);
-          node(m.value);
+        if (sortKeys_) {
+          std::vector<const Member*> members;
+          members.reserve(v.asObject().size());
+          for (const auto& m : v.asObject())
+            members.push_back(&m);
+          std::stable_sort(members.begin(), members.end(), [](const Member* a, const Member* b) {
+            return goYamlKeyLess(a->key, b->key);
+          });
+          for (const Member* m : members) {
+            string(m->key);
+            node(m->value);
+          }
+        } else {
+          for (const auto& m : v.asObject()) {
+            string(m.key);
+            node(m.value);
+          }
         }
         yaml_mapping_end_event_initialize(&e);
         emit(e);
@@ -415,9 +433,73 @@ class Emitter {
   }
 
   yaml_emitter_t emitter_{};
+  bool sortKeys_ = false;
 };
 
+// Decodes one UTF-8 rune at s[i] (advancing i); invalid bytes decode as themselves.
+char32_t nextRune(std::string_view s, std::size_t& i) {
+  auto c = static_cast<unsigned char>(s[i++]);
+  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+  char32_t r = extra == 3 ? (c & 0x07U) : extra == 2 ? (c & 0x0FU) : extra == 1 ? (c & 0x1FU) : c;
+  for (int k = 0; k < extra && i < s.size(); ++k)
+    r = (r << 6) | (static_cast<unsigned char>(s[i++]) & 0x3FU);
+  return r;
+}
+
+std::u32string runes(std::string_view s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();)
+    out.push_back(nextRune(s, i));
+  return out;
+}
+
+bool isRuneDigit(char32_t r) {
+  return r >= U'0' && r <= U'9';
+}
+
+// unicode.IsLetter for the keys Kubernetes objects use: ASCII letters, and every non-ASCII
+// rune above U+00BF that is not a known symbol block (an approximation of the Unicode tables).
+bool isRuneLetter(char32_t r) {
+  if (r < 0x80) return (r >= U'a' && r <= U'z') || (r >= U'A' && r <= U'Z');
+  if (r == 0xAA || r == 0xB5 || r == 0xBA) return true;
+  if (r < 0xC0 || r == 0xD7 || r == 0xF7) return false;
+  return !(r >= 0x2000 && r <= 0x2BFF) && !(r >= 0x3000 && r <= 0x303F);
+}
+
 }  // namespace
+
+bool goYamlKeyLess(std::string_view a, std::string_view b) {
+  const std::u32string ar = runes(a);
+  const std::u32string br = runes(b);
+  for (std::size_t i = 0; i < ar.size() && i < br.size(); ++i) {
+    if (ar[i] == br[i]) continue;
+    const bool al = isRuneLetter(ar[i]);
+    const bool bl = isRuneLetter(br[i]);
+    if (al && bl) return ar[i] < br[i];
+    if (al || bl) return bl;
+    std::int64_t an = 0;
+    std::int64_t bn = 0;
+    if (ar[i] == U'0' || br[i] == U'0') {
+      for (std::size_t j = i; j-- > 0 && isRuneDigit(ar[j]);) {
+        if (ar[j] != U'0') {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    std::size_t ai = i;
+    std::size_t bi = i;
+    for (; ai < ar.size() && isRuneDigit(ar[ai]); ++ai)
+      an = an * 10 + static_cast<std::int64_t>(ar[ai] - U'0');
+    for (; bi < br.size() && isRuneDigit(br[bi]); ++bi)
+      bn = bn * 10 + static_cast<std::int64_t>(br[bi] - U'0');
+    if (an != bn) return an < bn;
+    if (ai != bi) return ai < bi;
+    return ar[i] < br[i];
+  }
+  return ar.size() < br.size();
+}
 
 std::vector<Value> parseYamlStream(std::string_view text, const YamlParseOptions& options) {
   StreamBuilder builder(options);

@@ -25,6 +25,9 @@ struct YamlParseOptions {
   std::string source = "<input>";
   // Keep documents that are empty (only `---` or comments) as null values.
   bool keepEmptyDocuments = false;
+  // Accept a key repeated in one mapping, keeping the last value (go-yaml v2 when decoding into
+  // an interface, as sigs.k8s.io/yaml does) instead of failing as go-yaml v3 does.
+  bool allowDuplicateKeys = false;
 };
 
 // Parses a multi-document stream. Anchors, aliases and merge keys (`<<`) are resolved;
@@ -37,7 +40,14 @@ Value parseYaml(std::string_view text, const YamlParseOptions& options = {});
 
 struct YamlPrintOptions {
   int indent = 2;
+  // Print object keys in go-yaml v2's map order (what sigs.k8s.io/yaml prints, so kubectl
+  // kustomize and `kubectl get -o yaml`): see goYamlKeyLess. Otherwise keys keep their order.
+  bool sortKeys = false;
 };
+
+// go-yaml v2's order of string map keys: rune by rune; letters by code point; non-letters before
+// letters; runs of digits compared as numbers ("a9" < "a10"); a shorter prefix first.
+bool goYamlKeyLess(std::string_view a, std::string_view b);
 
 // Prints one document the way kubectl and kustomize do: block style, 2-space indent,
 // sequences not indented under their key, strings quoted only when needed (and when a

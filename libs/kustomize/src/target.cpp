@@ -1,0 +1,333 @@
+#include "driftless/kustomize/target.h"
+
+#include <utility>
+
+#include "driftless/core/yaml.h"
+#include "driftless/kustomize/error.h"
+#include "driftless/kustomize/generators.h"
+#include "driftless/kustomize/patches.h"
+#include "driftless/kustomize/plugins.h"
+#include "driftless/kustomize/replacements.h"
+#include "driftless/kustomize/transformers.h"
+#include "driftless/kustomize/vars.h"
+
+namespace driftless::kustomize {
+
+namespace {
+
+[[noreturn]] void rethrowPrefixed(const std::string& prefix, const std::exception& e) {
+  throw KustomizeError(prefix + e.what());
+}
+
+bool isMalformedYaml(const std::string& msg) {
+  return msg.find("MalformedYAMLError") != std::string::npos;
+}
+
+}  // namespace
+
+void ResAccumulator::mergeAccumulator(const ResAccumulator& other) {
+  resources.appendAll(other.resources);
+  config.merge(other.config);
+  for (const auto& v : other.vars) {
+    for (const auto& mine : vars) {
+      if (scalarString(mine["name"]) == scalarString(v["name"])) {
+        throw KustomizeError("var '" + scalarString(v["name"]) + "' already encountered");
+      }
+    }
+    vars.push_back(v);
+  }
+}
+
+KustTarget::KustTarget(Loader ldr) : ldr_(std::move(ldr)) {
+  std::string content;
+  int matches = 0;
+  for (auto name : kKustomizationFileNames) {
+    if (!ldr_.isLoadableFile(name)) continue;
+    ++matches;
+    content = ldr_.load(name);
+    fileName_ = std::string(name);
+  }
+  if (matches == 0) {
+    throw KustomizeError(
+        "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in "
+        "directory '" +
+        ldr_.rootString() + "'");
+  }
+  if (matches > 1) {
+    throw KustomizeError("Found multiple kustomization files under: " + ldr_.rootString() + "\n");
+  }
+  k_ = parseKustomization(content, ldr_.rootString());
+}
+
+void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::string errF;
+    try {
+      std::vector<ResourcePtr> loaded;
+      try {
+        loaded = resourcesFromBytes(ldr_.load(path));
+      } catch (const std::exception& e) {
+        rethrowPrefixed("accumulating resources from '" + path + "': ", e);
+      }
+      if (originPath_) {
+        const std::string origin =
+            Origin{joinPath(*originPath_, path), {}, {}, {}, {}, {}}.toString();
+        for (auto& r : loaded)
+          r->setAnnotation(kOriginAnnotation, origin);
+      }
+      try {
+        for (auto& r : loaded)
+          ra.resources.append(r);
+      } catch (const std::exception& e) {
+        rethrowPrefixed("merging resources from '" + path + "': ", e);
+      }
+      continue;
+    } catch (const KustomizeError& e) {
+      errF = e.what();
+      if (errF.rfind("merging resources from", 0) == 0) throw;
+    }
+    std::optional<Loader> child;
+    try {
+      child.emplace(ldr_.child(path));
+    } catch (const KustomizeError& e) {
+      if (isMalformedYaml(errF)) throw KustomizeError(errF);
+      throw KustomizeError("accumulation err='" + errF + "': " + e.what());
+    }
+    try {
+      accumulateDirectory(ra, *child, path, false);
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("accumulation err='" + errF + "': " + e.what());
+    }
+  }
+}
+
+void KustTarget::accumulateComponents(ResAccumulator& ra, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::optional<Loader> child;
+    try {
+      child.emplace(ldr_.child(path));
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("loader.New \"" + std::string(e.what()) + "\"");
+    }
+    try {
+      accumulateDirectory(ra, *child, path, true);
+    } catch (const KustomizeError& e) {
+      throw KustomizeError("accumulateDirectory: \"" + std::string(e.what()) + "\"");
+    }
+  }
+}
+
+void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, const std::string& path,
+                                     bool isComponent) {
+  std::optional<KustTarget> sub;
+  try {
+    sub.emplace(ldr);
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("couldn't make target for path '" + ldr.rootString() + "': " + e.what());
+  }
+  sub->k_.buildMetadata = k_.buildMetadata;
+  if (originPath_) sub->originPath_ = joinPath(*originPath_, path);
+  if (isComponent && !sub->k_.isComponent()) {
+    throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() + "' but got '" +
+                         sub->k_.kind + "'");
+  }
+  if (!isComponent && sub->k_.isComponent()) {
+    throw KustomizeError("expected kind != 'Component' for path '" + ldr.rootString() + "'");
+  }
+  ResAccumulator subRa;
+  try {
+    subRa = sub->accumulateTarget(isComponent ? std::move(ra) : ResAccumulator{});
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("recursed accumulation of path '" + ldr.rootString() + "': " + e.what());
+  }
+  if (isComponent) ra = ResAccumulator{};
+  try {
+    ra.mergeAccumulator(subRa);
+  } catch (const KustomizeError& e) {
+    throw KustomizeError("recursed merging from path '" + ldr.rootString() + "': " + e.what());
+  }
+}
+
+ResAccumulator KustTarget::accumulateTarget(ResAccumulator ra) {
+  try {
+    accumulateResources(ra, k_.resources);
+  } catch (const KustomizeError& e) {
+    rethrowPrefixed("accumulating resources: ", e);
+  }
+  TransformerConfig tc = TransformerConfig::defaults();
+  for (const auto& path : k_.configurations) {
+    core::Value v = core::parseYaml(ldr_.load(path), {.schema = core::YamlSchema::Kubernetes});
+    tc.merge(TransformerConfig::fromValue(v));
+  }
+  ra.config.merge(tc);
+  runGenerators(ra);
+  try {
+    accumulateComponents(ra, k_.components);
+  } catch (const KustomizeError& e) {
+    rethrowPrefixed("accumulating components: ", e);
+  }
+  runTransformers(ra);
+  tagVarTargets(ra.resources, k_.vars);
+  ra.mergeVars(k_.vars);
+  return ra;
+}
+
+void KustTarget::runGenerators(ResAccumulator& ra) {
+  ResMap generated;
+  auto absorb = [&](const ResourcePtr& r) {
+    ResMap one;
+    one.append(r);
+    if (originPath_) addOriginAnnotation(one, builtinOrigin(r->kind() + "Generator"));
+    try {
+      ra.resources.absorbAll(one);
+    } catch (const KustomizeError& e) {
+      rethrowPrefixed("merging from generator: ", e);
+    }
+  };
+  for (const auto& args : k_.configMapGenerator)
+    absorb(generateConfigMap(ldr_, args, k_.generatorOptions));
+  for (const auto& args : k_.secretGenerator)
+    absorb(generateSecret(ldr_, args, k_.generatorOptions));
+  runConfiguredPlugins(ra, k_.generators, true);
+}
+
+Origin KustTarget::builtinOrigin(std::string_view kind) const {
+  Origin o;
+  o.configuredIn = joinPath(originPath_.value_or(""), fileName_);
+  o.byApiVersion = "builtin";
+  o.byKind = std::string(kind);
+  return o;
+}
+
+void KustTarget::trackTransformer(ResMap& m, std::string_view kind) const {
+  if (originPath_) addTransformerAnnotation(m, builtinOrigin(kind));
+  m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
+}
+
+void KustTarget::runLabelTransformers(ResMap& m, const TransformerConfig& tc) {
+  if (k_.labels.empty() && !k_.hasCommonLabels) return;
+  for (const auto& label : k_.labels) {
+    FsSlice fss = label.fields;
+    mergeAll(fss, tc.labels);
+    if (label.includeSelectors) {
+      mergeAll(fss, tc.commonLabels);
+    } else {
+      if (label.includeTemplates) mergeAll(fss, tc.templateLabels);
+      mergeOne(fss, FieldSpec{{}, "metadata/labels", true});
+    }
+    transformLabels(m, label.pairs, fss);
+    trackTransformer(m, "LabelTransformer");
+  }
+  transformLabels(m, k_.commonLabels, tc.commonLabels);
+  trackTransformer(m, "LabelTransformer");
+}
+
+void KustTarget::runTransformers(ResAccumulator& ra) {
+  ResMap& m = ra.resources;
+  const TransformerConfig& tc = ra.config;
+  if (!k_.patchesStrategicMerge.empty()) {
+    applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
+    trackTransformer(m, "PatchStrategicMergeTransformer");
+  }
+  for (const auto& p : k_.patches) {
+    applyPatch(m, ldr_, p);
+    trackTransformer(m, "PatchTransformer");
+  }
+  if (!k_.ns.empty()) {
+    transformNamespace(m, k_.ns, tc.nameSpace);
+    trackTransformer(m, "NamespaceTransformer");
+  }
+  if (!k_.namePrefix.empty()) {
+    transformPrefix(m, k_.namePrefix, tc.namePrefix);
+    trackTransformer(m, "PrefixTransformer");
+  }
+  if (!k_.nameSuffix.empty()) {
+    transformSuffix(m, k_.nameSuffix, tc.nameSuffix);
+    trackTransformer(m, "SuffixTransformer");
+  }
+  runLabelTransformers(m, tc);
+  if (!k_.commonAnnotations.empty()) {
+    transformAnnotations(m, k_.commonAnnotations, tc.commonAnnotations);
+    trackTransformer(m, "AnnotationsTransformer");
+  }
+  for (const auto& p : k_.patchesJson6902) {
+    applyPatchJson6902(m, ldr_, p);
+    trackTransformer(m, "PatchJson6902Transformer");
+  }
+  for (const auto& r : k_.replicas) {
+    transformReplicas(m, r, tc.replicas);
+    trackTransformer(m, "ReplicaCountTransformer");
+  }
+  for (const auto& img : k_.images) {
+    transformImage(m, img, tc.images);
+    trackTransformer(m, "ImageTagTransformer");
+  }
+  if (k_.replacements.isArray() && !k_.replacements.asArray().empty()) {
+    applyReplacements(m, ldr_, k_.replacements);
+    trackTransformer(m, "ReplacementTransformer");
+  }
+  runConfiguredPlugins(ra, k_.transformers, false);
+}
+
+void KustTarget::runConfiguredPlugins(ResAccumulator& ra, const std::vector<std::string>& entries,
+                                      bool generators) {
+  if (entries.empty()) return;
+  ResAccumulator configs;
+  std::vector<std::string> paths;
+  for (const auto& entry : entries) {
+    std::vector<ResourcePtr> inlined;
+    try {
+      inlined = resourcesFromBytes(entry);
+    } catch (const KustomizeError&) {
+      paths.push_back(entry);
+      continue;
+    }
+    for (auto& r : inlined) {
+      if (originPath_) {
+        r->setAnnotation(kOriginAnnotation,
+                         Origin{joinPath(*originPath_, fileName_), {}, {}, {}, {}, {}}.toString());
+      }
+      configs.resources.append(r);
+    }
+  }
+  accumulateResources(configs, paths);
+  for (const auto& config : configs.resources.resources()) {
+    const auto origin = originPath_ ? originFromCustomPlugin(*config) : std::nullopt;
+    if (generators) {
+      try {
+        runBuiltinGenerator(*config, ra.resources, ldr_, origin ? &*origin : nullptr);
+      } catch (const KustomizeError& e) {
+        rethrowPrefixed("merging from generator: ", e);
+      }
+    } else {
+      runBuiltinTransformer(*config, ra.resources, ldr_);
+      if (origin) addTransformerAnnotation(ra.resources, *origin);
+    }
+  }
+}
+
+void ResAccumulator::mergeVars(const core::Value& incoming) {
+  if (!incoming.isArray()) return;
+  for (const auto& v : incoming.asArray()) {
+    for (const auto& mine : vars) {
+      if (scalarString(mine["name"]) == scalarString(v["name"])) {
+        throw KustomizeError("var '" + scalarString(v["name"]) + "' already encountered");
+      }
+    }
+    vars.push_back(v);
+  }
+}
+
+ResMap KustTarget::makeCustomizedResMap() {
+  if (!k_.buildMetadata.empty()) originPath_ = "";
+  ResAccumulator ra = accumulateTarget(ResAccumulator{});
+  addHashSuffixes(ra.resources);
+  fixNameReferences(ra.resources, ra.config.nameReference);
+  resolveVars(ra.resources, ra.vars, ra.config.varReference);
+  ra.resources.retain([](const Resource& r) {
+    return r.annotation("config.kubernetes.io/local-config") != "true";
+  });
+  return std::move(ra.resources);
+}
+
+}  // namespace driftless::kustomize

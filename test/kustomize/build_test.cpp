@@ -1,0 +1,121 @@
+// End-to-end builds of small kustomization trees written to a temporary directory, compared
+// with what kubectl kustomize (kustomize v5.5.0) prints.
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+
+#include "driftless/kustomize/build.h"
+#include "driftless/kustomize/error.h"
+
+namespace fs = std::filesystem;
+namespace kz = driftless::kustomize;
+
+namespace {
+
+class TempTree {
+ public:
+  explicit TempTree(const std::map<std::string, std::string>& files) {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("kustomize-test-" + std::to_string(rd()));
+    for (const auto& [path, content] : files) {
+      fs::path p = root_ / path;
+      fs::create_directories(p.parent_path());
+      std::ofstream(p) << content;
+    }
+  }
+  ~TempTree() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  TempTree(const TempTree&) = delete;
+  TempTree& operator=(const TempTree&) = delete;
+  [[nodiscard]] const fs::path& root() const { return root_; }
+
+ private:
+  fs::path root_;
+};
+
+struct Case {
+  std::string name;
+  std::map<std::string, std::string> files;
+  std::string buildPath;
+  std::string expected;  // output, or the error substring when `fails`
+  bool fails = false;
+};
+
+const char* kDeployment =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+    "    spec:\n      containers:\n      - name: app\n        image: nginx\n"
+    "        envFrom:\n        - configMapRef:\n            name: cfg\n";
+
+std::vector<Case> cases() {
+  return {
+      {"prefix, labels, images and a generated ConfigMap referenced by name",
+       {{"kustomization.yaml",
+         "namePrefix: p-\ncommonLabels:\n  app: web\nimages:\n- name: nginx\n  newTag: \"1.25\"\n"
+         "resources:\n- deploy.yaml\nconfigMapGenerator:\n- name: cfg\n  literals:\n  - a=b\n"},
+        {"deploy.yaml", kDeployment}},
+       "",
+       "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  labels:\n    app: web\n"
+       "  name: p-cfg-4h2mbtbbt6\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+       "  labels:\n    app: web\n  name: p-web\nspec:\n  selector:\n    matchLabels:\n"
+       "      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n"
+       "      containers:\n      - envFrom:\n        - configMapRef:\n            name: "
+       "p-cfg-4h2mbtbbt6\n        image: nginx:1.25\n        name: app\n"},
+      {"overlay with namespace and a strategic merge patch",
+       {{"base/kustomization.yaml", "resources:\n- deploy.yaml\n"},
+        {"base/deploy.yaml", kDeployment},
+        {"overlay/kustomization.yaml",
+         "namespace: prod\nresources:\n- ../base\npatches:\n- patch: |-\n    apiVersion: apps/v1\n"
+         "    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: 3\n"}},
+       "overlay",
+       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n"
+       "  replicas: 3\n  template:\n    spec:\n      containers:\n      - envFrom:\n"
+       "        - configMapRef:\n            name: cfg\n        image: nginx\n        name: app\n"},
+      {"missing kustomization file",
+       {{"deploy.yaml", kDeployment}},
+       "",
+       "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization'",
+       true},
+      {"files outside the root are refused",
+       {{"app/kustomization.yaml", "resources:\n- ../deploy.yaml\n"}, {"deploy.yaml", kDeployment}},
+       "app",
+       "is not in or below",
+       true},
+      {"id conflicts",
+       {{"kustomization.yaml", "resources:\n- a.yaml\n- b.yaml\n"},
+        {"a.yaml", kDeployment},
+        {"b.yaml", kDeployment}},
+       "",
+       "may not add resource with an already registered id: Deployment.v1.apps/web.[noNs]",
+       true},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("kustomize build", "[kustomize][build]") {
+  for (const auto& c : cases()) {
+    DYNAMIC_SECTION(c.name) {
+      TempTree tree(c.files);
+      const fs::path dir = c.buildPath.empty() ? tree.root() : tree.root() / c.buildPath;
+      if (c.fails) {
+        std::string err = "<no error>";
+        try {
+          (void)kz::build(dir);
+        } catch (const kz::KustomizeError& e) {
+          err = e.what();
+        }
+        CHECK(err.find(c.expected) != std::string::npos);
+        INFO(err);
+      } else {
+        CHECK(kz::build(dir) == c.expected);
+      }
+    }
+  }
+}
