@@ -41,11 +41,10 @@ record gotemplate "$(tail -1 <<<"$out")" 477
 out=$(python3 "$gt/run.py" --batch --filter go/ "$gt/cases.jsonl" -- "$BUILD_DIR/bin/gotemplate_conformance" 2>&1 || true)
 echo "  of which Go's own text/template cases (go/): $(tail -1 <<<"$out")"
 
-# kustomize (kubectl kustomize v1.32 = kustomize v5.5.0): the engine of libs/kustomize, run through
-# its standalone kustomize-build tool (the same engine as `driftless kustomize build`).
+# kustomize (kubectl kustomize v1.32 = kustomize v5.5.0): `driftless kustomize build`.
 kz="$SHARED/conformance/kustomize"
-if [[ -x "$BUILD_DIR/bin/kustomize-build" ]]; then
-  out=$(RUN_JOBS=${RUN_JOBS:-4} "$kz/run.sh" "$kz/cases" -- "$BUILD_DIR/bin/kustomize-build" 2>&1 || true)
+if [[ -x "$BUILD_DIR/bin/driftless" ]]; then
+  out=$(RUN_JOBS=${RUN_JOBS:-4} "$kz/run.sh" "$kz/cases" -- "$BUILD_DIR/bin/driftless" kustomize build 2>&1 || true)
   record kustomize "$(tail -1 <<<"$out")" 268
 else
   record kustomize "0 passed, 293 failed" 268

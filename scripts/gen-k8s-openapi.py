@@ -2,7 +2,7 @@
 """Generates the built-in resource table and OpenAPI v3 documents of the embedded control plane.
 
 Input: the Kubernetes OpenAPI v2 document (swagger.json, release-1.36, Apache-2.0 the Kubernetes
-Authors). Output (committed, minified, sorted keys) under libs/apiserver/data/:
+Authors). Output (committed, minified, sorted keys) under libs/k8s/data/:
   builtin-resources.json       the resources served (group, version, kind, plural, verbs, ...)
   openapi-v3/<gv>.json         one OpenAPI 3.0 document per group version (api__v1, apis__apps__v1)
 

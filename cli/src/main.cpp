@@ -1,5 +1,5 @@
-// The `driftless` command. Subcommands grow with the toolkit; today: version, convert and
-// semver (the shared libraries' parsers, usable from scripts).
+// The `driftless` command. Subcommands grow with the toolkit; today: version, apiserver,
+// kustomize build, convert and semver (the shared libraries' parsers, usable from scripts).
 
 #include <fstream>
 #include <iostream>
@@ -17,6 +17,7 @@
 #include "driftless/core/log.h"
 #include "driftless/core/semver.h"
 #include "driftless/core/yaml.h"
+#include "driftless/kustomize/build.h"
 
 namespace {
 
@@ -29,6 +30,8 @@ Usage:
   driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
                                             run the embedded Kubernetes-API-compatible control
                                             plane in the foreground; writes DIR/kubeconfig
+  driftless kustomize build DIR             print what `kubectl kustomize DIR` prints (kustomize
+                                            v5.5.0 semantics, no plugins or remote bases)
   driftless convert --to json|yaml [FILE]   convert YAML/JSON documents (stdin when FILE is -
                                             or absent); JSON output is one document per line
   driftless semver RANGE VERSION...         print the highest VERSION matching RANGE (Flux rules)
@@ -142,6 +145,21 @@ int semver(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Prints kustomize's own message form on failure ("Error: ..."), exit code 1.
+int kustomize(const std::vector<std::string>& args) {
+  if (args.size() != 2 || args[0] != "build") {
+    std::cerr << "usage: driftless kustomize build DIR\n";
+    return 2;
+  }
+  try {
+    std::cout << driftless::kustomize::build(args[1]);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,6 +178,7 @@ int main(int argc, char** argv) {
     if (cmd == "convert") return convert(args);
     if (cmd == "apiserver") return apiserver(args);
     if (cmd == "semver") return semver(args);
+    if (cmd == "kustomize") return kustomize(args);
   } catch (const core::Error& e) {
     std::cerr << "driftless " << cmd << ": " << e.what() << '\n';
     return 1;

@@ -11,7 +11,7 @@
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/core/yaml.h"
-#include "embedded.h"
+#include "driftless/k8s/embedded.h"
 #include "impl.h"
 #include "protobuf.h"
 #include "table.h"
@@ -134,7 +134,7 @@ ApiServer::Impl::Impl(ApiServerOptions options, core::Logger logger)
   ServingMaterial material = ensureServingMaterial(options_.dataDir / "pki", hosts);
   token_ = material.token;
   caPem_ = material.caCertPem;
-  std::string_view builtins = embeddedFile("builtin-resources.json");
+  std::string_view builtins = k8s::embeddedFile("builtin-resources.json");
   if (builtins.empty()) throw core::Error("the built-in resource table is missing from the binary");
   registry_ = std::make_unique<Registry>(core::parseJson(builtins, "builtin-resources.json"));
   store_ = openSqliteStore(options_.dataDir / "state.db", options_.store);
@@ -704,7 +704,7 @@ std::shared_ptr<const ApiServer::Impl::OpenApiDocument> ApiServer::Impl::openApi
   std::string file = "openapi-v3/" +
                      (group.empty() ? "api__" + version : "apis__" + group + "__" + version) +
                      ".json";
-  std::string_view builtin = embeddedFile(file);
+  std::string_view builtin = k8s::embeddedFile(file);
   doc->body =
       builtin.empty() ? core::toJson(crdOpenApiDocument(group, version)) : std::string(builtin);
   doc->hash = sha256Hex(doc->body);

@@ -1,12 +1,12 @@
 #pragma once
 
-// Data files compiled into the binary (libs/apiserver/data, see its README): the built-in
+// Kubernetes data compiled into the binary (libs/k8s/data, see its README): the built-in
 // resource table and the OpenAPI v3 documents of the built-in group versions.
 
 #include <string_view>
 #include <vector>
 
-namespace driftless::apiserver {
+namespace driftless::k8s {
 
 struct EmbeddedFile {
   std::string_view name;  // path below data/, e.g. "openapi-v3/api__v1.json"
@@ -17,4 +17,4 @@ const std::vector<EmbeddedFile>& embeddedFiles();
 // The content of a file, or an empty view when absent.
 std::string_view embeddedFile(std::string_view name);
 
-}  // namespace driftless::apiserver
+}  // namespace driftless::k8s

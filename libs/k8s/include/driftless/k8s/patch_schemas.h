@@ -1,0 +1,17 @@
+#pragma once
+
+// The strategic-merge patch schemas (merge keys, list types) of the built-in Kubernetes kinds,
+// from the embedded OpenAPI v3 documents. One place for the control plane and kustomize.
+
+#include <string_view>
+
+#include "driftless/kube/patch_schema.h"
+
+namespace driftless::k8s {
+
+// The schema of group/version/kind; PatchSchema::unknown() for kinds the documents don't define.
+// Documents are parsed once, schemas cached (a bounded set: one per built-in kind). Thread-safe.
+kube::PatchSchema builtinPatchSchema(std::string_view group, std::string_view version,
+                                     std::string_view kind);
+
+}  // namespace driftless::k8s
