@@ -1,5 +1,8 @@
 #include "example_controller.h"
 
+#include <chrono>
+#include <thread>
+
 #include "driftless/core/json.h"
 #include "driftless/kube/api_error.h"
 
@@ -88,6 +91,9 @@ std::string GreetingReconciler::reconcileObject(Greeting& obj, runtime::SerialPa
   ++calls;
   if (obj.spec.message == "stall") {
     throw runtime::StallingError("InvalidMessage", "message 'stall' is not allowed");
+  }
+  if (obj.spec.message.rfind("slow", 0) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // finishes even when stopping
   }
   if (obj.spec.message == "fail") {
     throw runtime::ReasonedError("GreetingFailed", "cannot greet: message 'fail'");

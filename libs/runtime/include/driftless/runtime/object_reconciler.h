@@ -25,6 +25,7 @@
 #include "driftless/kube/client.h"
 #include "driftless/runtime/conditions.h"
 #include "driftless/runtime/controller.h"
+#include "driftless/runtime/event_recorder.h"
 #include "driftless/runtime/informer.h"
 #include "driftless/runtime/metrics.h"
 #include "driftless/runtime/patch_helper.h"
@@ -61,6 +62,14 @@ class ReasonedError : public std::runtime_error {
 // How the skeleton reports events (an EventRecorder in production).
 using EventFunc = std::function<void(const core::Value& object, bool warning,
                                      std::string_view reason, std::string_view message)>;
+
+// Records the skeleton's events with an EventRecorder (Kubernetes Events plus forwarding).
+inline EventFunc recordTo(EventRecorder& recorder) {
+  return [&recorder](const core::Value& object, bool warning, std::string_view reason,
+                     std::string_view message) {
+    recorder.event(object, warning ? EventType::Warning : EventType::Normal, reason, message);
+  };
+}
 
 struct ObjectReconcilerOptions {
   std::string finalizer = std::string(kSourceFinalizer);
