@@ -108,7 +108,11 @@ std::string GreetingReconciler::reconcileObject(Greeting& obj, runtime::SerialPa
   opts.fieldManager = "greeting-controller";
   opts.force = true;
   client_.apply(cm, opts);
-  obj.status->greeting = "Hello, " + obj.spec.message;
+  if (obj.status->greeting != "Hello, " + obj.spec.message) {
+    obj.status->greeting = "Hello, " + obj.spec.message;
+    event(obj, false, "Greeted", "greeted with '" + obj.spec.message + "'",
+          {{"revision", obj.spec.message}});
+  }
   return "greeted with '" + obj.spec.message + "'";
 }
 

@@ -147,7 +147,7 @@ TEST_CASE("Manager: endpoints, leader election, events and a SIGTERM drain", "[r
     core::Value events = client->list({"", "v1", "Event"}, "default");
     for (const auto& e : events["items"].asArray()) {
       if (e["involvedObject"]["name"].asString() == "hello" &&
-          e["reason"].asString() == "Succeeded" &&
+          e["reason"].asString() == "Greeted" &&
           e["source"]["component"].asString() == "greeting-controller") {
         return true;
       }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <concepts>
 #include <functional>
+#include <map>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -60,14 +61,18 @@ class ReasonedError : public std::runtime_error {
 };
 
 // How the skeleton reports events (an EventRecorder in production).
-using EventFunc = std::function<void(const core::Value& object, bool warning,
-                                     std::string_view reason, std::string_view message)>;
+// metadata keys without the group prefix (e.g. "revision"), as EventRecorder::event takes them.
+using EventMetadata = std::map<std::string, std::string>;
+using EventFunc =
+    std::function<void(const core::Value& object, bool warning, std::string_view reason,
+                       std::string_view message, const EventMetadata& metadata)>;
 
 // Records the skeleton's events with an EventRecorder (Kubernetes Events plus forwarding).
 inline EventFunc recordTo(EventRecorder& recorder) {
   return [&recorder](const core::Value& object, bool warning, std::string_view reason,
-                     std::string_view message) {
-    recorder.event(object, warning ? EventType::Warning : EventType::Normal, reason, message);
+                     std::string_view message, const EventMetadata& metadata) {
+    recorder.event(object, warning ? EventType::Warning : EventType::Normal, reason, message,
+                   metadata);
   };
 }
 
@@ -109,6 +114,7 @@ class ObjectReconciler : public Reconciler {
       return {};
     }
     if (!obj.status) obj.status.emplace();
+    const bool wasFailing = conditions::isFalse(obj.status->conditions, conditions::kReady);
     const auto ctx = conditionsContext(obj.metadata.generation);
     auto& conds = obj.status->conditions;
     if (obj.status->observedGeneration.value_or(-1) != obj.metadata.generation) {
@@ -118,7 +124,7 @@ class ObjectReconciler : public Reconciler {
                               "reconciliation in progress", ctx);
       patchObject(obj, patcher);  // progress is visible before slow work
     }
-    return run(obj, patcher, stop);
+    return run(obj, patcher, stop, wasFailing);
   }
 
  protected:
@@ -140,8 +146,17 @@ class ObjectReconciler : public Reconciler {
     }
   }
 
-  void event(const T& obj, bool warning, std::string_view reason, std::string_view message) {
-    if (options_.events) options_.events(obj.toValue(), warning, reason, message);
+  void event(const T& obj, bool warning, std::string_view reason, std::string_view message,
+             const EventMetadata& metadata = {}) {
+    if (options_.events) options_.events(obj.toValue(), warning, reason, message, metadata);
+  }
+  // After a successful reconcile; recovered: the object was Ready=False before. The default
+  // announces recoveries (Flux's FailureRecovery) with the Ready message.
+  virtual void notifySuccess(T& obj, bool recovered) {
+    if (recovered) {
+      event(obj, false, conditions::kSucceededReason,
+            conditions::message(obj.status->conditions, conditions::kReady));
+    }
   }
 
   kube::Client& client_;
@@ -208,11 +223,10 @@ class ObjectReconciler : public Reconciler {
     }
   }
 
-  Result run(T& obj, SerialPatcher& patcher, std::stop_token stop) {
+  Result run(T& obj, SerialPatcher& patcher, std::stop_token stop, bool wasFailing) {
     const auto start = std::chrono::steady_clock::now();
     auto& conds = obj.status->conditions;
     const auto ctx = conditionsContext(obj.metadata.generation);
-    const bool wasReady = conditions::isTrue(conds, conditions::kReady);
     Result result;
     std::exception_ptr failure;
     try {
@@ -244,7 +258,7 @@ class ObjectReconciler : public Reconciler {
     }
     handleRequest(obj);
     patchObject(obj, patcher);
-    if (!failure && !wasReady) event(obj, false, conditions::kSucceededReason, readyMessage(obj));
+    if (!failure) notifySuccess(obj, wasFailing);
     if (options_.metrics != nullptr) {
       options_.metrics->observeReconcileDuration(
           std::string(T::kKind), obj.metadata.namespace_, obj.metadata.name,
@@ -252,10 +266,6 @@ class ObjectReconciler : public Reconciler {
     }
     if (failure) std::rethrow_exception(failure);
     return result;
-  }
-
-  static std::string readyMessage(const T& obj) {
-    return conditions::message(obj.status->conditions, conditions::kReady);
   }
 };
 
