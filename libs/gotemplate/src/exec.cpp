@@ -165,7 +165,11 @@ class State final : public Runtime {
         TValue v = evalPipeline(dot, *node.pipe);
         if (node.pipe->decls.empty()) {
           at(node);
-          *out_ += formatValue(v);
+          if (v.kind == Kind::String) {
+            *out_ += v.v().asString();
+          } else {
+            *out_ += formatValue(v);
+          }
         }
         return Flow::Normal;
       }
@@ -305,7 +309,7 @@ class State final : public Runtime {
 
   TValue evalPipeline(const TValue& dot, const Node& pipe) {
     at(pipe);
-    curDot_ = dot;
+    curDot_ = &dot;
     TValue value;
     bool have = false;
     for (const auto& cmd : pipe.nodes) {
@@ -415,10 +419,9 @@ class State final : public Runtime {
   TValue evalField(const std::string& field, const Node& node, const std::vector<NodePtr>* args,
                    const TValue* final, const TValue& receiver) {
     if (!receiver.valid()) return TValue::invalid();
-    std::string typ = staticTypeName(receiver);
     if (receiver.kind == Kind::Nil) {
       at(node);
-      errorf("nil pointer evaluating " + typ + "." + field);
+      errorf("nil pointer evaluating " + staticTypeName(receiver) + "." + field);
     }
     bool hasArgs = (args && args->size() > 1) || final;
     if (receiver.kind == Kind::Map) {
@@ -441,7 +444,7 @@ class State final : public Runtime {
         std::vector<TValue> argv;
         if (args) {
           for (std::size_t i = 1; i < args->size(); ++i)
-            argv.push_back(evalArg(curDot_, 'A', *(*args)[i]));
+            argv.push_back(evalArg(curDot_ ? *curDot_ : TValue::invalid(), 'A', *(*args)[i]));
         }
         if (final) argv.push_back(validateType(*final, 'A'));
         at(node);
@@ -453,7 +456,7 @@ class State final : public Runtime {
       }
     }
     at(node);
-    errorf("can't evaluate field " + field + " in type " + typ);
+    errorf("can't evaluate field " + field + " in type " + staticTypeName(receiver));
   }
 
   static std::string_view paramTypeName(char kind) {
@@ -504,7 +507,7 @@ class State final : public Runtime {
 
   TValue evalFunction(const TValue& dot, const Node& id, const Node& cmd, const TValue* final) {
     at(id);
-    const FuncDef* fn = findFunction(id.text);
+    const FuncDef* fn = id.func ? id.func : findFunction(id.text);
     if (!fn) errorf(core::goQuote(id.text) + " is not a defined function");
     const auto& all = cmd.nodes;
     std::size_t nargs = all.size() - 1;
@@ -646,7 +649,8 @@ class State final : public Runtime {
   std::string* out_ = nullptr;
   std::vector<Variable> vars_;
   const Node* node_ = nullptr;
-  TValue curDot_;  // dot of the action being evaluated (for method arguments)
+  // Dot of the pipeline being evaluated (for method arguments); it outlives the evaluation.
+  const TValue* curDot_ = nullptr;
 };
 
 }  // namespace

@@ -68,17 +68,32 @@ std::optional<std::string> base32Decode(const std::string& in) {
   return out;
 }
 
-// The value as encoding/json sees it: map keys sorted.
-core::Value sortedKeys(const core::Value& v) {
+// The value as sigs.k8s.io/yaml prints it: keys sorted (encoding/json), float64 values with an
+// integral value as integers (they go through JSON), in one copy.
+core::Value forYaml(const core::Value& v) {
+  if (v.isDouble()) {
+    double d = v.asDouble();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+      return core::Value(static_cast<std::int64_t>(d));
+    }
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e21) {
+      std::string text = core::formatJsonNumber(d);
+      if (text.find_first_of("eE") == std::string::npos && std::fabs(d) < 9.2e18) {
+        return core::Value(static_cast<std::int64_t>(d));
+      }
+    }
+    return v;
+  }
   if (v.isArray()) {
     core::Array out;
     out.reserve(v.size());
     for (const auto& e : v.asArray())
-      out.push_back(sortedKeys(e));
+      out.push_back(forYaml(e));
     return core::Value(std::move(out));
   }
   if (v.isObject()) {
     std::vector<const core::Member*> ms;
+    ms.reserve(v.size());
     for (const auto& m : v.asObject())
       ms.push_back(&m);
     std::sort(ms.begin(), ms.end(),
@@ -86,10 +101,20 @@ core::Value sortedKeys(const core::Value& v) {
     core::Object out;
     out.reserve(ms.size());
     for (const auto* m : ms)
-      out.append(m->key, sortedKeys(m->value));
+      out.append(m->key, forYaml(m->value));
     return core::Value(std::move(out));
   }
   return v;
+}
+
+// A value's data without copying when it holds no Go-typed parts.
+const core::Value& dataOf(const TValue& t, core::Value& storage) {
+  if (t.kind == Kind::Nil) return core::nullValue();
+  if (t.type == GoType::Duration || t.type == GoType::Semver) {
+    storage = toCore(t);
+    return storage;
+  }
+  return t.v();
 }
 
 // JSON numbers decode to float64 in Go.
@@ -101,28 +126,6 @@ core::Value intsToFloats(core::Value v) {
   } else if (v.isObject()) {
     for (auto& m : v.asObject())
       m.value = intsToFloats(std::move(m.value));
-  }
-  return v;
-}
-
-// A float64 with an integral value goes through JSON as an integer, which YAML prints as one.
-core::Value yamlNumbers(core::Value v) {
-  if (v.isDouble()) {
-    double d = v.asDouble();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e21) {
-      std::string text = core::formatJsonNumber(d);
-      if (text.find_first_of("eE") == std::string::npos && std::fabs(d) < 9.2e18) {
-        return core::Value(static_cast<std::int64_t>(d));
-      }
-    }
-    return v;
-  }
-  if (v.isArray()) {
-    for (auto& e : v.asArray())
-      e = yamlNumbers(std::move(e));
-  } else if (v.isObject()) {
-    for (auto& m : v.asObject())
-      m.value = yamlNumbers(std::move(m.value));
   }
   return v;
 }
@@ -155,12 +158,15 @@ std::optional<core::Value> decodeJson(const std::string& text, std::string& erro
 }
 
 std::string toJson(const TValue& v, int indent, bool escapeHtml) {
-  return core::toJson(sortedKeys(toCore(v)), {.indent = indent, .escapeHtml = escapeHtml});
+  core::Value storage;
+  return core::toJson(dataOf(v, storage),
+                      {.indent = indent, .escapeHtml = escapeHtml, .sortKeys = true});
 }
 
 std::string toYaml(const TValue& v) {
   if (v.isNil()) return "null";
-  std::string out = core::toYaml(yamlNumbers(sortedKeys(toCore(v))));
+  core::Value storage;
+  std::string out = core::toYaml(forYaml(dataOf(v, storage)));
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -420,7 +426,8 @@ std::vector<FuncDef> encodingFuncs() {
       {"toYamlPretty", "A", 0,
        [](Args a, Runtime&) {
          std::string out;
-         prettyYaml(out, yamlNumbers(sortedKeys(toCore(a[0]))), 0);
+         core::Value storage;
+         prettyYaml(out, forYaml(dataOf(a[0], storage)), 0);
          if (!out.empty() && out.back() == '\n') out.pop_back();
          return fn::string(out);
        }},

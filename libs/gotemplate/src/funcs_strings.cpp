@@ -62,6 +62,19 @@ using fn::str;
 
 template <typename F>
 std::string mapRunes(const std::string& s, F f) {
+  bool ascii = true;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    std::string out = s;
+    for (auto& c : out)
+      c = static_cast<char>(f(static_cast<unsigned char>(c)));
+    return out;
+  }
   auto rs = uni::runes(s);
   for (auto& r : rs)
     r = f(r);

@@ -93,6 +93,7 @@ enum class NodeType {
 };
 
 using NodePtr = std::shared_ptr<Node>;
+struct FuncDef;
 
 struct Node {
   NodeType type = NodeType::List;
@@ -110,6 +111,7 @@ struct Node {
   double floatValue = 0;
   double imagValue = 0;                   // with isComplex: floatValue is the real part
   NodePtr pipe, list, elseList, operand;  // If/Range/With/Action/Template; Chain operand
+  const FuncDef* func = nullptr;          // Identifier: the function, resolved when parsed
   std::string parseName;                  // template being parsed (for locations)
   std::shared_ptr<const std::string> source;
 };
