@@ -289,6 +289,31 @@ TEST_CASE("functions: crypto and random", "[gotemplate][funcs][crypto]") {
   });
 }
 
+TEST_CASE("functions: keys and certificates", "[gotemplate][funcs][crypto]") {
+  runCases({
+      {"private keys",
+       "{{ genPrivateKey \"ecdsa\" | trunc 30 }} {{ genPrivateKey \"ed25519\" | trunc 27 }} {{ "
+       "genPrivateKey \"x\" }}",
+       "null", "-----BEGIN EC PRIVATE KEY----- -----BEGIN PRIVATE KEY----- Unknown type x"},
+      {"CA and signed certificate",
+       "{{ $ca := genCA \"ca\" 30 }}{{ $c := genSignedCert \"svc\" (list \"10.0.0.1\") (list "
+       "\"svc.ns\") 30 $ca }}{{ typeOf $c }} {{ $c.Cert | trunc 27 }} {{ $c.Key | trunc 31 }}",
+       "null", "sprig.certificate -----BEGIN CERTIFICATE----- -----BEGIN RSA PRIVATE KEY-----"},
+      {"self-signed with a key",
+       "{{ $k := genPrivateKey \"ecdsa\" }}{{ $c := genSelfSignedCertWithKey \"x\" nil nil 1 $k "
+       "}}{{ eq $c.Key $k }}",
+       "null", "true"},
+      {"buildCustomCert round trip",
+       "{{ $c := genCA \"ca\" 1 }}{{ $b := buildCustomCert ($c.Cert | b64enc) ($c.Key | b64enc) "
+       "}}{{ eq $b.Cert $c.Cert }}",
+       "null", "true"},
+      {"bad ip", "{{ genSelfSignedCert \"x\" (list \"nope\") nil 1 }}", "null",
+       "error parsing ip: nope", true},
+      {"bcrypt htpasswd", "{{ bcrypt \"x\" | trunc 7 }} {{ htpasswd \"u\" \"p\" | trunc 9 }}",
+       "null", "$2a$10$ u:$2a$10$"},
+  });
+}
+
 TEST_CASE("functions: dates and durations", "[gotemplate][funcs][time]") {
   runCases({
       {"toDate date", "{{ toDate \"2006-01-02\" \"2017-12-31\" | date \"02/01/2006 Mon\" }}",

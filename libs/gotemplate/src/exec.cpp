@@ -479,6 +479,8 @@ class State final : public Runtime {
         return "[]interface {}";
       case 'R':
         return "reflect.Value";
+      case 'C':
+        return "sprig.certificate";
       default:
         return "interface {}";
     }
@@ -500,6 +502,8 @@ class State final : public Runtime {
         return v.kind == Kind::Map && v.type == GoType::Plain;
       case 'V':
         return v.kind == Kind::Slice && v.type == GoType::Plain;
+      case 'C':
+        return v.kind == Kind::Struct && v.type == GoType::Cert;
       default:
         return false;
     }
@@ -625,6 +629,7 @@ class State final : public Runtime {
         return TValue::of(n.floatValue);
       case 'M':
       case 'V':
+      case 'C':
         errorf("can't handle " + nodeString(n) + " for arg of type " +
                std::string(paramTypeName(kind)));
       default:

@@ -207,7 +207,7 @@ class Runtime {
 
 // Parameter kinds of a function signature, one letter each:
 //   R reflect.Value   A interface {}   S string   I int   L int64   U uint32   F float64
-//   B bool   M map[string]interface {}   V []interface {}
+//   B bool   M map[string]interface {}   V []interface {}   C sprig.certificate
 using FuncImpl = TValue (*)(std::vector<TValue>& args, Runtime& rt);
 struct FuncDef {
   std::string_view name;
@@ -230,6 +230,7 @@ std::vector<FuncDef> defaultFuncs();
 std::vector<FuncDef> encodingFuncs();
 std::vector<FuncDef> regexFuncs();
 std::vector<FuncDef> cryptoFuncs();
+std::vector<FuncDef> certFuncs();
 std::vector<FuncDef> timeFuncs();
 std::vector<FuncDef> helmFuncs();
 

@@ -83,7 +83,7 @@ const FuncDef* findFunction(std::string_view name) {
     std::unordered_map<std::string_view, FuncDef> m;
     for (const auto& family :
          {builtinFuncs(), stringFuncs(), listFuncs(), dictFuncs(), mathFuncs(), defaultFuncs(),
-          encodingFuncs(), regexFuncs(), cryptoFuncs(), timeFuncs(), helmFuncs()}) {
+          encodingFuncs(), regexFuncs(), cryptoFuncs(), certFuncs(), timeFuncs(), helmFuncs()}) {
       for (const auto& f : family)
         m[f.name] = f;
     }
