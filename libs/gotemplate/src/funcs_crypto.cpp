@@ -14,6 +14,7 @@
 #include "driftless/core/base64.h"
 #include "funcs_util.h"
 #include "internal.h"
+#include "unicode.h"
 
 namespace driftless::gotemplate {
 namespace {
@@ -236,6 +237,26 @@ std::vector<FuncDef> cryptoFuncs() {
          return fn::string(core::base64Encode(buf));
        }},
       {"uuidv4", "", 0, [](Args, Runtime&) { return fn::string(uuidv4()); }},
+      {"randInt", "II", 0,
+       [](Args a, Runtime&) {
+         std::int64_t lo = fn::integer(a[0]), hi = fn::integer(a[1]);
+         if (hi <= lo) callFail("invalid argument to Intn");
+         std::uint64_t r = 0;
+         randomBytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
+         return fn::integerValue(
+             lo + static_cast<std::int64_t>(r % static_cast<std::uint64_t>(hi - lo)));
+       }},
+      {"shuffle", "S", 0,
+       [](Args a, Runtime&) {
+         auto rs = uni::runes(str(a[0]));
+         for (std::size_t i = rs.size(); i > 1; --i) {
+           std::uint64_t r = 0;
+           randomBytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
+           std::swap(rs[i - 1], rs[r % i]);
+         }
+         return fn::string(uni::encode(rs));
+       }},
+      {"hello", "", 0, [](Args, Runtime&) { return fn::string("Hello!"); }},
       {"randAlphaNum", "I", 0,
        [](Args a, Runtime&) {
          return fn::string(cryptoRandom(fn::integer(a[0]), 0, 128, true, true));

@@ -432,7 +432,8 @@ std::string replaceAll(const std::string& s, const std::string& from, const std:
 }
 
 std::string indent(std::int64_t spaces, const std::string& s) {
-  std::string pad(static_cast<std::size_t>(std::max<std::int64_t>(spaces, 0)), ' ');
+  if (spaces < 0) callFail("strings: negative Repeat count");
+  std::string pad(static_cast<std::size_t>(spaces), ' ');
   return pad + replaceAll(s, "\n", "\n" + pad);
 }
 
