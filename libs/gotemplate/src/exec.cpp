@@ -42,6 +42,26 @@ struct Shared {
   int depth = 0;
 };
 
+// A value that outlives the expression it came from (a variable, the dot of range, with or a
+// template call): scalars are copied, as Go copies them, so that a later `set` of the map slot
+// they came from (which overwrites a scalar in place) cannot change them. Maps and lists stay
+// references into the data.
+TValue bind(const TValue& t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::Int:
+    case Kind::Float64:
+    case Kind::Complex:
+    case Kind::String: {
+      TValue copy = t;
+      copy.val = std::make_shared<core::Value>(t.v());
+      return copy;
+    }
+    default:
+      return t;
+  }
+}
+
 bool isEmptyTree(const Node& root) {
   for (const auto& c : root.nodes) {
     if (c->type == NodeType::Comment) continue;
@@ -64,8 +84,9 @@ class State final : public Runtime {
 
   void run(const TValue& dot, std::string& out) {
     out_ = &out;
-    vars_.push_back({"$", dot});
-    walk(dot, *root_);
+    TValue bound = bind(dot);
+    vars_.push_back({"$", bound});
+    walk(bound, *root_);
   }
 
   std::string include(const std::string& name, const TValue& data) override {
@@ -185,7 +206,7 @@ class State final : public Runtime {
         TValue v = evalPipeline(dot, *node.pipe);
         Flow f = Flow::Normal;
         if (truth(v)) {
-          f = walk(node.type == NodeType::With ? v : dot, *node.list);
+          f = walk(node.type == NodeType::With ? bind(v) : dot, *node.list);
         } else if (node.elseList) {
           f = walk(dot, *node.elseList);
         }
@@ -211,7 +232,8 @@ class State final : public Runtime {
   }
 
   // Runs one iteration; true when the loop must stop.
-  bool iteration(const Node& r, const TValue& index, const TValue& elem) {
+  bool iteration(const Node& r, const TValue& index, const TValue& element) {
+    TValue elem = bind(element);
     const auto& decls = r.pipe->decls;
     if (!decls.empty()) {
       if (r.pipe->isAssign) {
@@ -240,11 +262,14 @@ class State final : public Runtime {
     bool ran = false;
     switch (val.kind) {
       case Kind::Slice: {
-        const auto& arr = val.v().asArray();
-        for (std::size_t i = 0; i < arr.size(); ++i) {
+        // The elements, not the vector: the body may replace the list in its map (set, merge),
+        // which moves the vector into retired storage but keeps its elements where they are.
+        const core::Value* elems = val.v().asArray().data();
+        std::size_t n = val.v().asArray().size();
+        for (std::size_t i = 0; i < n; ++i) {
           ran = true;
           if (iteration(r, TValue::of(static_cast<std::int64_t>(i)),
-                        TValue::element(val.val, &arr[i])))
+                        TValue::element(val.val, elems + i)))
             break;
         }
         break;
@@ -319,9 +344,9 @@ class State final : public Runtime {
     }
     for (const auto& d : pipe.decls) {
       if (pipe.isAssign) {
-        setVar(d->idents[0], value);
+        setVar(d->idents[0], bind(value));
       } else {
-        vars_.push_back({d->idents[0], value});
+        vars_.push_back({d->idents[0], bind(value)});
       }
     }
     return value;

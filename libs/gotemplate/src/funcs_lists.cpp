@@ -209,27 +209,38 @@ TValue merge(Args a, Runtime& rt, bool overwrite) {
   return asInterface(fromCore(std::move(merged)));
 }
 
+// Go's map assignment. Values that point into the map (variables, range and with dots) must
+// keep what they saw: a new key is appended when there is room, a scalar replaced by a scalar
+// of the same type in place (bound scalars are copies); otherwise the map gets new storage and
+// the old one is retired, so nothing that points into it moves or changes type.
 TValue set(Args a, Runtime& rt) {
   if (!a[0].val) return a[0];
   core::Value value = toCore(a[2]);
   core::Object& obj = mutableValue(a[0]).asObject();
   const std::string& key = str(a[1]);
-  if (core::Value* slot = obj.find(key)) {
-    rt.retire(std::move(*slot));
-    *slot = std::move(value);
-  } else if (obj.size() < obj.members().capacity()) {
+  core::Value* existing = obj.find(key);
+  if (!existing && obj.size() < obj.members().capacity()) {
     obj.append(key, std::move(value));
-  } else {
-    // Growing would move the members that variables and range loops may point to: build the
-    // grown map in new storage and keep the old one alive.
-    core::Object grown;
-    grown.reserve(obj.size() * 2 + 4);
-    for (const auto& m : obj)
-      grown.append(m.key, m.value);
-    grown.append(key, std::move(value));
-    rt.retire(core::Value(std::move(obj)));
-    obj = std::move(grown);
+    return a[0];
   }
+  auto scalar = [](const core::Value& v) { return !v.isArray() && !v.isObject(); };
+  if (existing && scalar(*existing) && existing->type() == value.type()) {
+    // Values bound from this slot were copied (exec.cpp's bind): overwrite in place.
+    *existing = std::move(value);
+    return a[0];
+  }
+  core::Object fresh;
+  fresh.reserve(existing ? obj.members().capacity() : obj.size() * 2 + 4);
+  for (const auto& m : obj) {
+    if (&m.value == existing) {
+      fresh.append(m.key, std::move(value));
+    } else {
+      fresh.append(m.key, m.value);
+    }
+  }
+  if (!existing) fresh.append(key, std::move(value));
+  rt.retire(core::Value(std::move(obj)));
+  obj = std::move(fresh);
   return a[0];
 }
 

@@ -1,9 +1,16 @@
 // Dates and durations: Sprig's date.go and Helm v4's duration helpers. The local time zone is
 // UTC; other zones are known only as UTC offsets ("UTC", "Local" and "" are UTC).
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,9 +126,100 @@ TValue dateArg(const TValue& d) {
   return now();
 }
 
-TValue inZone(const TValue& t, const std::string&) {
+// A time zone of the system's tz database (TZif files, as Go's LoadLocation reads them).
+struct Zone {
+  struct Type {
+    std::int64_t offset;
+    std::string abbrev;
+  };
+  std::vector<std::int64_t> transitions;
+  std::vector<std::uint8_t> typeOf;  // per transition
+  std::vector<Type> types;
+};
+
+std::optional<Zone> readZone(const std::string& name) {
+  if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos) return std::nullopt;
+  std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto be = [&](std::size_t at, int bytes) {
+    std::uint64_t v = 0;
+    for (int k = 0; k < bytes; ++k)
+      v = (v << 8) | static_cast<unsigned char>(data[at + static_cast<std::size_t>(k)]);
+    return v;
+  };
+  auto header = [&](std::size_t at, std::array<std::uint64_t, 6>& counts) {
+    if (data.size() < at + 44 || data.compare(at, 4, "TZif") != 0) return false;
+    for (std::size_t k = 0; k < 6; ++k)
+      counts[k] = be(at + 20 + 4 * k, 4);
+    return true;
+  };
+  std::array<std::uint64_t, 6> c{};  // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
+  if (!header(0, c)) return std::nullopt;
+  std::size_t at = 44;
+  int timeSize = 4;
+  if (data[4] >= '2') {  // skip the 32-bit block for the 64-bit one
+    at += c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
+    if (!header(at, c)) return std::nullopt;
+    at += 44;
+    timeSize = 8;
+  }
+  std::size_t need = c[3] * static_cast<std::size_t>(timeSize + 1) + c[4] * 6 + c[5];
+  if (data.size() < at + need || c[4] == 0) return std::nullopt;
+  Zone z;
+  for (std::size_t k = 0; k < c[3]; ++k) {
+    std::uint64_t v = be(at + k * static_cast<std::size_t>(timeSize), timeSize);
+    z.transitions.push_back(timeSize == 8
+                                ? static_cast<std::int64_t>(v)
+                                : static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
+  }
+  at += c[3] * static_cast<std::size_t>(timeSize);
+  for (std::size_t k = 0; k < c[3]; ++k)
+    z.typeOf.push_back(static_cast<std::uint8_t>(data[at + k]));
+  at += c[3];
+  std::size_t chars = at + c[4] * 6;
+  for (std::size_t k = 0; k < c[4]; ++k) {
+    auto off = static_cast<std::int32_t>(static_cast<std::uint32_t>(be(at + 6 * k, 4)));
+    std::size_t idx = static_cast<unsigned char>(data[at + 6 * k + 5]);
+    std::string abbrev = idx < c[5] ? std::string(data.c_str() + chars + idx) : "";
+    z.types.push_back({off, abbrev});
+  }
+  for (auto t : z.typeOf) {
+    if (t >= z.types.size()) return std::nullopt;
+  }
+  return z;
+}
+
+// The offset and abbreviation of zone `name` at a Unix time; false for an unknown zone.
+bool zoneAt(const std::string& name, std::int64_t unix, std::int64_t& offset, std::string& abbrev) {
+  static std::mutex mu;
+  static std::map<std::string, std::optional<Zone>, std::less<>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(name);
+  if (it == cache.end()) it = cache.emplace(name, readZone(name)).first;
+  if (!it->second) return false;
+  const Zone& z = *it->second;
+  auto pos = std::upper_bound(z.transitions.begin(), z.transitions.end(), unix);
+  const Zone::Type& type =
+      pos == z.transitions.begin()
+          ? z.types.front()
+          : z.types[z.typeOf[static_cast<std::size_t>(pos - z.transitions.begin() - 1)]];
+  offset = type.offset;
+  abbrev = type.abbrev;
+  return true;
+}
+
+// Time.In(LoadLocation(zone)); an unknown zone is UTC, like Sprig's fallback. Local is UTC.
+TValue inZone(const TValue& t, const std::string& zone) {
   const auto& a = t.v().asArray();
-  return makeTime(a[0].asInt(), a[1].asInt(), 0, "UTC");
+  std::int64_t offset = 0;
+  std::string abbrev = "UTC";
+  if (!zone.empty() && zone != "UTC" && zone != "Local" &&
+      !zoneAt(zone, a[0].asInt(), offset, abbrev)) {
+    offset = 0;
+    abbrev = "UTC";
+  }
+  return makeTime(a[0].asInt(), a[1].asInt(), offset, abbrev);
 }
 
 // time.Parse for the layout elements templates use (numbers, month and day names, fractions,
@@ -574,7 +672,7 @@ std::vector<FuncDef> timeFuncs() {
       {"now", "", 0, [](Args, Runtime&) { return now(); }},
       {"date", "SA", 0,
        [](Args a, Runtime&) {
-         return fn::string(formatGoTime(inZone(dateArg(a[1]), ""), str(a[0])));
+         return fn::string(formatGoTime(inZone(dateArg(a[1]), "Local"), str(a[0])));
        }},
       {"dateInZone", "SAS", 0,
        [](Args a, Runtime&) {
