@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "driftless/core/error.h"
 #include "driftless/core/go_format.h"
 #include "internal.h"
 
@@ -574,6 +575,9 @@ class State final : public Runtime {
       at(cmd);
       errorf("error calling " + id.text + ": " + e.message);
     } catch (const TemplateError& e) {  // from include and tpl
+      at(cmd);
+      errorf("error calling " + id.text + ": " + e.what());
+    } catch (const core::Error& e) {  // a value the core printers reject (NaN in JSON, ...)
       at(cmd);
       errorf("error calling " + id.text + ": " + e.what());
     }

@@ -73,7 +73,10 @@ std::optional<std::string> base32Decode(const std::string& in) {
 core::Value forYaml(const core::Value& v) {
   if (v.isDouble()) {
     double d = v.asDouble();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+    if (!std::isfinite(d)) {  // the JSON step of sigs.k8s.io/yaml rejects them
+      throw core::Error("json: unsupported value: " + formatGoFloatV(d));
+    }
+    if (d == std::floor(d) && std::fabs(d) < 1e15) {
       return core::Value(static_cast<std::int64_t>(d));
     }
     if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e21) {
@@ -383,9 +386,23 @@ std::vector<FuncDef> encodingFuncs() {
          auto d = base32Decode(str(a[0]));
          return fn::string(d ? *d : "illegal base32 data at input byte 0");
        }},
-      {"toJson", "A", 0, [](Args a, Runtime&) { return fn::string(toJson(a[0], 0, true)); }},
+      {"toJson", "A", 0,
+       [](Args a, Runtime&) {
+         try {
+           return fn::string(toJson(a[0], 0, true));
+         } catch (const core::Error&) {  // Helm's toJson prints nothing on a marshalling error
+           return fn::string("");
+         }
+       }},
       {"mustToJson", "A", 0, [](Args a, Runtime&) { return fn::string(toJson(a[0], 0, true)); }},
-      {"toPrettyJson", "A", 0, [](Args a, Runtime&) { return fn::string(toJson(a[0], 2, true)); }},
+      {"toPrettyJson", "A", 0,
+       [](Args a, Runtime&) {
+         try {
+           return fn::string(toJson(a[0], 2, true));
+         } catch (const core::Error&) {  // Sprig ignores the marshalling error
+           return fn::string("");
+         }
+       }},
       {"mustToPrettyJson", "A", 0,
        [](Args a, Runtime&) { return fn::string(toJson(a[0], 2, true)); }},
       {"toRawJson", "A", 0, [](Args a, Runtime&) { return fn::string(toJson(a[0], 0, false)); }},
@@ -421,7 +438,14 @@ std::vector<FuncDef> encodingFuncs() {
          if (!err.empty()) return fromCore(core::Value(core::Array{core::Value(err)}));
          return fromCore(v->isNull() ? core::Value::array() : std::move(*v));
        }},
-      {"toYaml", "A", 0, [](Args a, Runtime&) { return fn::string(toYaml(a[0])); }},
+      {"toYaml", "A", 0,
+       [](Args a, Runtime&) {
+         try {
+           return fn::string(toYaml(a[0]));
+         } catch (const core::Error&) {
+           return fn::string("");
+         }
+       }},
       {"mustToYaml", "A", 0, [](Args a, Runtime&) { return fn::string(toYaml(a[0])); }},
       {"toYamlPretty", "A", 0,
        [](Args a, Runtime&) {
