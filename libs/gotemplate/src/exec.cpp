@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "driftless/core/error.h"
 #include "driftless/core/go_format.h"
 #include "internal.h"
 
@@ -12,31 +13,64 @@ namespace driftless::gotemplate {
 namespace {
 
 constexpr int kMaxExecDepth = 100000;
-// Go allows 100000 nested template calls; each costs ~2 KiB of C++ stack here (more with
-// sanitizers), so execution stops earlier, with Go's message.
-constexpr int kMaxNativeDepth = 1000;
+// Go allows 100000 nested template calls; each costs a few KiB of C++ stack here (more with
+// sanitizers), so execution stops earlier, with Go's message. Helm's include stops a name
+// included more than 1000 levels deep; the cap here counts every nested execution (template,
+// include, tpl) and leaves room for that.
+constexpr int kMaxNativeDepth = 2500;
+// Helm's recursionMaxNums.
+constexpr int kMaxIncludeDepth = 1000;
 
 enum class Flow { Normal, Break, Continue };
 
-// Builtin signatures: parameter kinds R (reflect.Value), A (interface {}), S (string).
-struct Signature {
-  std::string_view name;
-  std::string_view fixed;  // one letter per fixed parameter
-  char variadic;           // 0 when not variadic
+// The templates an execution sees: the set, or a tpl's copy of it (its own definitions over
+// those of the enclosing scope, as Helm's tpl clones the template set).
+struct Scope {
+  const TemplateSet* set = nullptr;
+  const Scope* parent = nullptr;
+  std::map<std::string, NodePtr, std::less<>> own;
+
+  [[nodiscard]] const Node* lookup(const std::string& name) const {
+    if (auto it = own.find(name); it != own.end()) return it->second.get();
+    return parent ? parent->lookup(name) : set->lookup(name);
+  }
 };
 
-constexpr Signature kBuiltins[] = {{"and", "R", 'R'},  {"or", "R", 'R'},     {"not", "R", 0},
-                                   {"len", "R", 0},    {"index", "R", 'R'},  {"slice", "A", 'A'},
-                                   {"print", "", 'A'}, {"printf", "S", 'A'}, {"println", "", 'A'},
-                                   {"html", "", 'A'},  {"js", "", 'A'},      {"urlquery", "", 'A'},
-                                   {"eq", "R", 'R'},   {"ne", "RR", 0},      {"lt", "RR", 0},
-                                   {"le", "RR", 0},    {"gt", "RR", 0},      {"ge", "RR", 0}};
+// State shared by every nested execution of one TemplateSet::execute.
+struct Shared {
+  std::map<std::string, int, std::less<>> included;  // Helm's includedNames
+  std::vector<core::Value> retired;
+  int depth = 0;
+};
 
-const Signature* findBuiltin(std::string_view name) {
-  for (const auto& s : kBuiltins) {
-    if (s.name == name) return &s;
+// A value that outlives the expression it came from (a variable, the dot of range, with or a
+// template call): scalars are copied, as Go copies them, so that a later `set` of the map slot
+// they came from (which overwrites a scalar in place) cannot change them. Maps and lists stay
+// references into the data.
+TValue bind(const TValue& t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::Int:
+    case Kind::Float64:
+    case Kind::Complex:
+    case Kind::String: {
+      TValue copy = t;
+      copy.val = std::make_shared<core::Value>(t.v());
+      return copy;
+    }
+    default:
+      return t;
   }
-  return nullptr;
+}
+
+bool isEmptyTree(const Node& root) {
+  for (const auto& c : root.nodes) {
+    if (c->type == NodeType::Comment) continue;
+    if (c->type != NodeType::Text || c->text.find_first_not_of(" \t\r\n") != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 struct Variable {
@@ -44,18 +78,91 @@ struct Variable {
   TValue value;
 };
 
-class State {
+class State final : public Runtime {
  public:
-  State(const TemplateSet& set, std::string name, const Node* root)
-      : set_(set), name_(std::move(name)), root_(root) {}
+  State(const Scope& scope, Shared& shared, std::string name, const Node* root)
+      : scope_(scope), shared_(shared), name_(std::move(name)), root_(root) {}
 
   void run(const TValue& dot, std::string& out) {
     out_ = &out;
-    vars_.push_back({"$", dot});
-    walk(dot, *root_);
+    TValue bound = bind(dot);
+    vars_.push_back({"$", bound});
+    walk(bound, *root_);
   }
 
+  std::string include(const std::string& name, const TValue& data) override {
+    auto [it, inserted] = shared_.included.try_emplace(name, 0);
+    if (it->second > kMaxIncludeDepth) {
+      callFail("rendering template has a nested reference name: " + name +
+               ": unable to execute template");
+    }
+    ++it->second;
+    struct Release {
+      int& count;
+      ~Release() { --count; }
+    } release{it->second};
+    const Node* tmpl = scope_.lookup(name);
+    if (!tmpl) {
+      throw TemplateError("template: no template " + core::goQuote(name) +
+                          " associated with template " + core::goQuote(scope_rootName()));
+    }
+    std::string out;
+    nested(scope_, name, tmpl, data, out);
+    return out;
+  }
+
+  std::string tpl(const std::string& text, const TValue& data) override {
+    Scope scope;
+    scope.set = scope_.set;
+    scope.parent = &scope_;
+    std::map<std::string, NodePtr, std::less<>> trees;
+    const std::string& root = scope_rootName();
+    try {
+      parseInto(root, text, trees);
+    } catch (const TemplateError& e) {
+      callFail("cannot parse template " + core::goQuote(text) + ": " + e.what());
+    }
+    NodePtr main;
+    for (auto& [n, tree] : trees) {
+      if (n == root) main = tree;
+      if (isEmptyTree(*tree) && scope.lookup(n)) continue;
+      scope.own[n] = tree;
+    }
+    std::string out;
+    if (main) {
+      try {
+        nested(scope, root, main.get(), data, out);
+      } catch (const TemplateError& e) {
+        callFail("error during tpl function execution for " + core::goQuote(text) + ": " +
+                 e.what());
+      }
+    }
+    constexpr std::string_view kNoValue = "<no value>";
+    for (std::size_t at = out.find(kNoValue); at != std::string::npos; at = out.find(kNoValue, at))
+      out.erase(at, kNoValue.size());
+    return out;
+  }
+
+  void retire(core::Value old) override { shared_.retired.push_back(std::move(old)); }
+
  private:
+  [[nodiscard]] const std::string& scope_rootName() const { return scope_.set->rootName(); }
+
+  // Executes tmpl as a nested template call (its own variables, the shared depth count).
+  void nested(const Scope& scope, const std::string& name, const Node* tmpl, const TValue& dot,
+              std::string& out) {
+    if (shared_.depth >= kMaxExecDepth || shared_.depth >= kMaxNativeDepth) {
+      errorf("exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
+    }
+    ++shared_.depth;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{shared_.depth};
+    State inner(scope, shared_, name, tmpl);
+    inner.run(dot, out);
+  }
+
   [[noreturn]] void errorf(const std::string& msg) {
     if (!node_) throw TemplateError("template: " + name_ + ": " + msg);
     const Node& n = *node_;
@@ -80,7 +187,11 @@ class State {
         TValue v = evalPipeline(dot, *node.pipe);
         if (node.pipe->decls.empty()) {
           at(node);
-          *out_ += formatValue(v);
+          if (v.kind == Kind::String) {
+            *out_ += v.v().asString();
+          } else {
+            *out_ += formatValue(v);
+          }
         }
         return Flow::Normal;
       }
@@ -96,7 +207,7 @@ class State {
         TValue v = evalPipeline(dot, *node.pipe);
         Flow f = Flow::Normal;
         if (truth(v)) {
-          f = walk(node.type == NodeType::With ? v : dot, *node.list);
+          f = walk(node.type == NodeType::With ? bind(v) : dot, *node.list);
         } else if (node.elseList) {
           f = walk(dot, *node.elseList);
         }
@@ -122,7 +233,8 @@ class State {
   }
 
   // Runs one iteration; true when the loop must stop.
-  bool iteration(const Node& r, const TValue& index, const TValue& elem) {
+  bool iteration(const Node& r, const TValue& index, const TValue& element) {
+    TValue elem = bind(element);
     const auto& decls = r.pipe->decls;
     if (!decls.empty()) {
       if (r.pipe->isAssign) {
@@ -151,11 +263,14 @@ class State {
     bool ran = false;
     switch (val.kind) {
       case Kind::Slice: {
-        const auto& arr = val.v().asArray();
-        for (std::size_t i = 0; i < arr.size(); ++i) {
+        // The elements, not the vector: the body may replace the list in its map (set, merge),
+        // which moves the vector into retired storage but keeps its elements where they are.
+        const core::Value* elems = val.v().asArray().data();
+        std::size_t n = val.v().asArray().size();
+        for (std::size_t i = 0; i < n; ++i) {
           ran = true;
           if (iteration(r, TValue::of(static_cast<std::int64_t>(i)),
-                        TValue::element(val.val, &arr[i])))
+                        TValue::element(val.val, elems + i)))
             break;
         }
         break;
@@ -194,17 +309,11 @@ class State {
 
   Flow walkTemplate(const TValue& dot, const Node& t) {
     at(t);
-    const Node* tmpl = set_.lookup(t.text);
+    const Node* tmpl = scope_.lookup(t.text);
     if (!tmpl) errorf("template " + core::goQuote(t.text) + " not defined");
-    if (depth_ >= kMaxExecDepth || depth_ >= kMaxNativeDepth) {
-      errorf("exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
-    }
     TValue newDot = t.pipe ? evalPipeline(dot, *t.pipe) : TValue::invalid();
-    State inner(set_, t.text, tmpl);
-    inner.depth_ = depth_ + 1;
-    inner.out_ = out_;
-    inner.vars_.push_back({"$", newDot});
-    inner.walk(newDot, *tmpl);
+    at(t);
+    nested(scope_, t.text, tmpl, newDot, *out_);
     return Flow::Normal;
   }
 
@@ -226,6 +335,7 @@ class State {
 
   TValue evalPipeline(const TValue& dot, const Node& pipe) {
     at(pipe);
+    curDot_ = &dot;
     TValue value;
     bool have = false;
     for (const auto& cmd : pipe.nodes) {
@@ -235,9 +345,9 @@ class State {
     }
     for (const auto& d : pipe.decls) {
       if (pipe.isAssign) {
-        setVar(d->idents[0], value);
+        setVar(d->idents[0], bind(value));
       } else {
-        vars_.push_back({d->idents[0], value});
+        vars_.push_back({d->idents[0], bind(value)});
       }
     }
     return value;
@@ -335,10 +445,9 @@ class State {
   TValue evalField(const std::string& field, const Node& node, const std::vector<NodePtr>* args,
                    const TValue* final, const TValue& receiver) {
     if (!receiver.valid()) return TValue::invalid();
-    std::string typ = staticTypeName(receiver);
     if (receiver.kind == Kind::Nil) {
       at(node);
-      errorf("nil pointer evaluating " + typ + "." + field);
+      errorf("nil pointer evaluating " + staticTypeName(receiver) + "." + field);
     }
     bool hasArgs = (args && args->size() > 1) || final;
     if (receiver.kind == Kind::Map) {
@@ -346,25 +455,95 @@ class State {
       if (hasArgs) errorf(field + " is not a method but has arguments");
       const core::Value* e = receiver.v().find(field);
       if (!e) {
-        TValue nilIface;
-        nilIface.iface = true;
-        return nilIface;
+        if (receiver.type == GoType::StringMap) return TValue::of(std::string());
+        return TValue::nilInterface();
       }
       return TValue::element(receiver.val, e);
     }
+    if (receiver.kind == Kind::Struct) {
+      at(node);
+      if (receiver.type == GoType::Cert && (field == "Cert" || field == "Key")) {
+        if (hasArgs) errorf(field + " is not a method but has arguments");
+        return TValue::of(receiver.v()[field]);
+      }
+      if (receiver.type == GoType::Semver) {
+        std::vector<TValue> argv;
+        if (args) {
+          for (std::size_t i = 1; i < args->size(); ++i)
+            argv.push_back(evalArg(curDot_ ? *curDot_ : TValue::invalid(), 'A', *(*args)[i]));
+        }
+        if (final) argv.push_back(validateType(*final, 'A'));
+        at(node);
+        try {
+          return semverMember(receiver, field, argv, hasArgs);
+        } catch (const CallError& e) {
+          errorf(e.message);
+        }
+      }
+    }
     at(node);
-    errorf("can't evaluate field " + field + " in type " + typ);
+    errorf("can't evaluate field " + field + " in type " + staticTypeName(receiver));
+  }
+
+  static std::string_view paramTypeName(char kind) {
+    switch (kind) {
+      case 'S':
+        return "string";
+      case 'I':
+        return "int";
+      case 'L':
+        return "int64";
+      case 'U':
+        return "uint32";
+      case 'F':
+        return "float64";
+      case 'B':
+        return "bool";
+      case 'M':
+        return "map[string]interface {}";
+      case 'V':
+        return "[]interface {}";
+      case 'R':
+        return "reflect.Value";
+      case 'C':
+        return "sprig.certificate";
+      default:
+        return "interface {}";
+    }
+  }
+
+  static bool assignable(const TValue& v, char kind) {
+    switch (kind) {
+      case 'S':
+        return v.kind == Kind::String;
+      case 'I':
+        return v.kind == Kind::Int && v.type == GoType::Plain;
+      case 'L':
+        return v.kind == Kind::Int && v.type == GoType::Int64;
+      case 'F':
+        return v.kind == Kind::Float64;
+      case 'B':
+        return v.kind == Kind::Bool;
+      case 'M':
+        return v.kind == Kind::Map && v.type == GoType::Plain;
+      case 'V':
+        return v.kind == Kind::Slice && v.type == GoType::Plain;
+      case 'C':
+        return v.kind == Kind::Struct && v.type == GoType::Cert;
+      default:
+        return false;
+    }
   }
 
   TValue evalFunction(const TValue& dot, const Node& id, const Node& cmd, const TValue* final) {
     at(id);
-    const Signature* sig = findBuiltin(id.text);
-    if (!sig) errorf(core::goQuote(id.text) + " is not a defined function");
+    const FuncDef* fn = id.func ? id.func : findFunction(id.text);
+    if (!fn) errorf(core::goQuote(id.text) + " is not a defined function");
     const auto& all = cmd.nodes;
     std::size_t nargs = all.size() - 1;
     std::size_t numIn = nargs + (final ? 1 : 0);
-    std::size_t numFixed = sig->fixed.size();
-    if (sig->variadic) {
+    std::size_t numFixed = fn->params.size();
+    if (fn->variadic) {
       if (numIn < numFixed) {
         errorf("wrong number of args for " + id.text + ": want at least " +
                std::to_string(numFixed) + " got " + std::to_string(nargs));
@@ -373,8 +552,8 @@ class State {
       errorf("wrong number of args for " + id.text + ": want " + std::to_string(numFixed) +
              " got " + std::to_string(numIn));
     }
-    auto paramKind = [&](std::size_t i) { return i < numFixed ? sig->fixed[i] : sig->variadic; };
-    if (id.text == "and" || id.text == "or") {
+    auto paramKind = [&](std::size_t i) { return i < numFixed ? fn->params[i] : fn->variadic; };
+    if (!fn->fn) {  // and, or: evaluated lazily
       bool isOr = id.text == "or";
       TValue v;
       for (std::size_t i = 1; i < all.size(); ++i) {
@@ -385,45 +564,56 @@ class State {
       return v;
     }
     std::vector<TValue> argv;
+    argv.reserve(numIn);
     for (std::size_t i = 1; i < all.size(); ++i)
       argv.push_back(evalArg(dot, paramKind(i - 1), *all[i]));
     if (final) argv.push_back(validateType(*final, paramKind(nargs)));
     at(cmd);
     try {
-      return callBuiltin(id.text, argv);
+      return fn->fn(argv, *this);
     } catch (const CallError& e) {
       at(cmd);
       errorf("error calling " + id.text + ": " + e.message);
+    } catch (const TemplateError& e) {  // from include and tpl
+      at(cmd);
+      errorf("error calling " + id.text + ": " + e.what());
+    } catch (const core::Error& e) {  // a value the core printers reject (NaN in JSON, ...)
+      at(cmd);
+      errorf("error calling " + id.text + ": " + e.what());
     }
   }
 
   TValue validateType(const TValue& v, char kind) {
-    if (kind == 'S') {
-      if (!v.valid()) errorf("invalid value; expected string");
-      if (v.kind != Kind::String) {
-        errorf("wrong type for value; expected string; got " +
-               (v.iface && v.kind == Kind::Nil ? std::string("interface {}") : typeName(v)));
-      }
-      return v.unwrapped();
+    if (kind == 'R' || kind == 0) return v;
+    if (!v.valid()) {
+      if (kind == 'A') return TValue::nilInterface();
+      if (kind == 'M') return TValue::of(core::Value::object());
+      if (kind == 'V') return TValue::of(core::Value::array());
+      errorf("invalid value; expected " + std::string(paramTypeName(kind)));
     }
-    if (kind == 'A' && !v.valid()) {
-      TValue nilIface;
-      nilIface.iface = true;
-      return nilIface;
+    if (kind == 'A') return v;
+    if (assignable(v, kind)) return v.unwrapped();
+    std::string got = staticTypeName(v);
+    if (v.iface && v.kind != Kind::Nil) {
+      TValue e = v.unwrapped();
+      if (assignable(e, kind)) return e;
+      got = typeName(e);
     }
-    return v;
+    errorf("wrong type for value; expected " + std::string(paramTypeName(kind)) + "; got " + got);
   }
 
-  // kind: 'R', 'A', 'S' as in Signature, 0 for a chain operand.
+  // kind: a parameter kind of FuncDef, 0 for a chain operand.
   TValue evalArg(const TValue& dot, char kind, const Node& n) {
     at(n);
     switch (n.type) {
       case NodeType::Dot:
         return validateType(dot, kind);
       case NodeType::Nil:
-        if (kind == 'S') errorf("cannot assign nil to string");
         if (kind == 0) errorf("nil is not a command");
-        return validateType(TValue::invalid(), kind);
+        if (kind == 'A' || kind == 'R' || kind == 'M' || kind == 'V') {
+          return validateType(TValue::invalid(), kind);
+        }
+        errorf("cannot assign nil to " + std::string(paramTypeName(kind)));
       case NodeType::Field:
         return validateType(evalFieldChain(dot, n, n.idents, nullptr, nullptr), kind);
       case NodeType::Variable:
@@ -441,9 +631,38 @@ class State {
       default:
         break;
     }
-    if (kind == 'S') {
-      if (n.type != NodeType::String) errorf("expected string; found " + nodeString(n));
-      return TValue::of(n.text);
+    switch (kind) {
+      case 'S':
+        if (n.type != NodeType::String) errorf("expected string; found " + nodeString(n));
+        return TValue::of(n.text);
+      case 'B':
+        if (n.type != NodeType::Bool) errorf("expected bool; found " + nodeString(n));
+        return TValue::of(n.boolean);
+      case 'I':
+      case 'L':
+        if (n.type != NodeType::Number || !n.isInt) {
+          errorf("expected integer; found " + nodeString(n));
+        }
+        return kind == 'I' ? TValue::of(n.intValue)
+                           : TValue::typed(core::Value(n.intValue), GoType::Int64);
+      case 'U':
+        if (n.type != NodeType::Number || !n.isUint || n.intValue < 0) {
+          errorf("expected unsigned integer; found " + nodeString(n));
+        }
+        if (n.intValue > 0xFFFFFFFFLL) errorf("overflow: " + nodeString(n));
+        return TValue::of(n.intValue);
+      case 'F':
+        if (n.type != NodeType::Number || !n.isFloat) {
+          errorf("expected float; found " + nodeString(n));
+        }
+        return TValue::of(n.floatValue);
+      case 'M':
+      case 'V':
+      case 'C':
+        errorf("can't handle " + nodeString(n) + " for arg of type " +
+               std::string(paramTypeName(kind)));
+      default:
+        break;
     }
     switch (n.type) {
       case NodeType::Bool:
@@ -457,19 +676,21 @@ class State {
     }
   }
 
-  const TemplateSet& set_;
+  const Scope& scope_;
+  Shared& shared_;
   std::string name_;
   const Node* root_;
   std::string* out_ = nullptr;
   std::vector<Variable> vars_;
   const Node* node_ = nullptr;
-  int depth_ = 0;
+  // Dot of the pipeline being evaluated (for method arguments); it outlives the evaluation.
+  const TValue* curDot_ = nullptr;
 };
 
 }  // namespace
 
 bool isBuiltinFunction(std::string_view name) {
-  return findBuiltin(name) != nullptr;
+  return findFunction(name) != nullptr;
 }
 
 TemplateSet::TemplateSet(std::string rootName) : rootName_(std::move(rootName)) {}
@@ -480,15 +701,7 @@ void TemplateSet::parse(const std::string& name, std::string_view text) {
   parseInto(name, text, trees);
   for (auto& [n, root] : trees) {
     auto it = templates_.find(n);
-    bool empty = true;
-    for (const auto& c : root->nodes) {
-      if (c->type == NodeType::Comment) continue;
-      if (c->type != NodeType::Text || c->text.find_first_not_of(" \t\r\n") != std::string::npos) {
-        empty = false;
-        break;
-      }
-    }
-    if (it != templates_.end() && empty) continue;
+    if (it != templates_.end() && isEmptyTree(*root)) continue;
     templates_[n] = root;
   }
 }
@@ -510,7 +723,10 @@ std::string TemplateSet::execute(const std::string& name, const core::Value& dat
   }
   std::string out;
   TValue dot = data.isNull() ? TValue::invalid() : TValue::of(data);
-  State(*this, name, root).run(dot, out);
+  Scope scope;
+  scope.set = this;
+  Shared shared;
+  State(scope, shared, name, root).run(dot, out);
   return out;
 }
 

@@ -208,7 +208,14 @@ void formatOne(std::string& out, const TValue& a, char verb, const Spec& sp) {
         badVerb(out, a, verb);
       }
       return;
+    case Kind::Struct:
+      out += pad(formatValue(a), sp, false);
+      return;
     case Kind::Int:
+      if (a.type == GoType::Duration && (verb == 'v' || verb == 's')) {
+        out += pad(formatValue(a), sp, false);
+        return;
+      }
       if (std::string_view("bcdoOqxXUv").find(verb) != std::string_view::npos) {
         out += fmtInt(v.asInt(), verb == 'v' ? 'd' : verb, sp);
       } else {
@@ -298,6 +305,35 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
   std::string out;
   std::size_t argNum = 0;
   std::size_t i = 0;
+  bool reordered = false;
+  bool goodArgNum = true;
+  // An explicit argument index `[n]` (fmt's argNumber).
+  auto argIndex = [&]() {
+    if (i >= format.size() || format[i] != '[') return;
+    reordered = true;
+    std::size_t close = format.find(']', i + 1);
+    if (close == std::string_view::npos) {
+      goodArgNum = false;
+      ++i;
+      return;
+    }
+    std::string_view digits = format.substr(i + 1, close - i - 1);
+    bool ok = !digits.empty() && digits.size() < 7 &&
+              digits.find_first_not_of("0123456789") == std::string_view::npos;
+    i = close + 1;
+    if (!ok) {
+      goodArgNum = false;
+      return;
+    }
+    std::size_t n = 0;
+    for (char d : digits)
+      n = n * 10 + static_cast<std::size_t>(d - '0');
+    if (n >= 1 && n <= args.size()) {
+      argNum = n - 1;
+    } else {
+      goodArgNum = false;
+    }
+  };
   auto intArg = [&](int& dst) {
     if (argNum < args.size() && args[argNum].kind == Kind::Int) {
       dst = static_cast<int>(args[argNum].v().asInt());
@@ -314,6 +350,7 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
       continue;
     }
     ++i;
+    goodArgNum = true;
     Spec sp;
     for (; i < format.size(); ++i) {
       char f = format[i];
@@ -330,6 +367,7 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
       else
         break;
     }
+    argIndex();
     if (i < format.size() && format[i] == '*') {
       ++i;
       intArg(sp.width);
@@ -345,6 +383,7 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
     if (i < format.size() && format[i] == '.') {
       ++i;
       sp.prec = 0;
+      argIndex();
       if (i < format.size() && format[i] == '*') {
         ++i;
         intArg(sp.prec);
@@ -354,6 +393,7 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
         }
       }
     }
+    argIndex();
     if (sp.minus) sp.zero = false;
     if (i >= format.size()) {
       out += "%!(NOVERB)";
@@ -368,6 +408,10 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
       out += '%';
       continue;
     }
+    if (!goodArgNum) {
+      out += "%!" + verbText + "(BADINDEX)";
+      continue;
+    }
     if (argNum >= args.size()) {
       out += "%!" + verbText + "(MISSING)";
       continue;
@@ -380,13 +424,13 @@ std::string goSprintf(std::string_view format, const std::vector<TValue>& args) 
     }
     char verb = verbText[0];
     if (verb == 's' && a.kind != Kind::String && a.kind != Kind::Slice && a.kind != Kind::Map &&
-        a.kind != Kind::Nil) {
+        a.kind != Kind::Nil && a.kind != Kind::Struct && a.type != GoType::Duration) {
       badVerb(out, a, verb);
       continue;
     }
     formatOne(out, a, verb == 's' && a.kind != Kind::String ? 's' : verb, sp);
   }
-  if (argNum < args.size()) {
+  if (!reordered && argNum < args.size()) {
     out += "%!(EXTRA ";
     for (std::size_t k = argNum; k < args.size(); ++k) {
       if (k > argNum) out += ", ";

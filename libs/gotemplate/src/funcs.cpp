@@ -1,5 +1,5 @@
-// Go's builtin template functions (after text/template/funcs.go); `slice` follows Sprig, which
-// replaces the builtin in Helm.
+// Go's builtin template functions (after text/template/funcs.go). Sprig's `slice` replaces the
+// builtin in Helm (funcs_lists.cpp).
 
 #include <cmath>
 #include <cstdio>
@@ -14,12 +14,6 @@ namespace {
 
 [[noreturn]] void fail(std::string msg) {
   throw CallError{std::move(msg)};
-}
-
-// indirectInterface: a nil interface becomes the invalid value, others lose the interface.
-TValue indirectIface(const TValue& t) {
-  if (t.iface && t.kind == Kind::Nil) return TValue::invalid();
-  return t.unwrapped();
 }
 
 enum class Basic { Invalid, Bool, Int, Float, Complex, String };
@@ -155,48 +149,6 @@ TValue index(std::vector<TValue>& args) {
   return item;
 }
 
-std::int64_t toInt(const TValue& t) {
-  switch (t.kind) {
-    case Kind::Int:
-      return t.v().asInt();
-    case Kind::Float64:
-      return static_cast<std::int64_t>(t.v().asDouble());
-    case Kind::Bool:
-      return t.v().asBool() ? 1 : 0;
-    case Kind::String: {
-      try {
-        return std::stoll(t.v().asString());
-      } catch (const std::exception&) {
-        return 0;
-      }
-    }
-    default:
-      return 0;
-  }
-}
-
-// Sprig's slice.
-TValue slice(std::vector<TValue>& args) {
-  TValue list = indirectIface(args[0]);
-  if (list.kind != Kind::Slice) {
-    std::string k = !list.valid()                ? "invalid"
-                    : list.kind == Kind::Map     ? "map"
-                    : list.kind == Kind::Float64 ? "float64"
-                                                 : typeName(list);
-    fail("list should be type of slice or array but " + k);
-  }
-  const auto& arr = list.v().asArray();
-  if (arr.empty()) return TValue::invalid();
-  std::int64_t start = args.size() > 1 ? toInt(indirectIface(args[1])) : 0;
-  std::int64_t end =
-      args.size() > 2 ? toInt(indirectIface(args[2])) : static_cast<std::int64_t>(arr.size());
-  if (start < 0 || end < start || end > static_cast<std::int64_t>(arr.size())) {
-    fail("reflect.Value.Slice: slice index out of bounds");
-  }
-  core::Array out(arr.begin() + start, arr.begin() + end);
-  return TValue::of(core::Value(std::move(out)));
-}
-
 std::string evalArgs(const std::vector<TValue>& args) {
   if (args.size() == 1 && args[0].kind == Kind::String) return args[0].v().asString();
   std::vector<TValue> printable = args;
@@ -318,43 +270,65 @@ std::string queryEscape(const std::string& s) {
   return out;
 }
 
+TValue len(std::vector<TValue>& args, Runtime&) {
+  const TValue& item = args[0];
+  if (item.kind == Kind::Nil && item.iface) fail("len of nil pointer");
+  if (!item.valid()) fail("reflect: call of reflect.Value.Type on zero Value");
+  switch (item.kind) {
+    case Kind::String:
+      return TValue::of(static_cast<std::int64_t>(item.v().asString().size()));
+    case Kind::Slice:
+    case Kind::Map:
+      return TValue::of(static_cast<std::int64_t>(item.v().size()));
+    default:
+      fail("len of type " + typeName(item));
+  }
+}
+
+TValue call(std::vector<TValue>& args, Runtime&) {
+  TValue fn = indirectIface(args[0]);
+  if (!fn.valid()) fail("call of nil");
+  fail("non-function of type " + typeName(fn));
+}
+
 }  // namespace
 
-TValue callBuiltin(std::string_view name, std::vector<TValue>& args) {
-  if (name == "not") return TValue::of(!truth(indirectIface(args[0])));
-  if (name == "len") {
-    const TValue& item = args[0];
-    if (item.kind == Kind::Nil && item.iface) fail("len of nil pointer");
-    if (!item.valid()) fail("reflect: call of reflect.Value.Type on zero Value");
-    switch (item.kind) {
-      case Kind::String:
-        return TValue::of(static_cast<std::int64_t>(item.v().asString().size()));
-      case Kind::Slice:
-      case Kind::Map:
-        return TValue::of(static_cast<std::int64_t>(item.v().size()));
-      default:
-        fail("len of type " + typeName(item));
-    }
-  }
-  if (name == "index") return index(args);
-  if (name == "slice") return slice(args);
-  if (name == "print") return TValue::of(goSprint(args));
-  if (name == "println") return TValue::of(goSprintln(args));
-  if (name == "printf") {
-    std::vector<TValue> rest(args.begin() + 1, args.end());
-    return TValue::of(goSprintf(args[0].v().asString(), rest));
-  }
-  if (name == "html") return TValue::of(htmlEscape(evalArgs(args)));
-  if (name == "js") return TValue::of(jsEscape(evalArgs(args)));
-  if (name == "urlquery") return TValue::of(queryEscape(evalArgs(args)));
-  if (name == "eq") return TValue::of(eq(args[0], args, 1));
-  if (name == "ne") return TValue::of(!eq(args[0], args, 1));
-  if (name == "lt") return TValue::of(lt(args[0], args[1]));
-  if (name == "le") return TValue::of(lt(args[0], args[1]) || eq(args[0], args, 1));
-  if (name == "gt") return TValue::of(!(lt(args[0], args[1]) || eq(args[0], args, 1)));
-  if (name == "ge") return TValue::of(!lt(args[0], args[1]));
-  // isBuiltinFunction and this dispatch list the same names; reaching here is a bug.
-  fail("internal error: builtin " + core::goQuote(name) + " has no implementation");
+std::vector<FuncDef> builtinFuncs() {
+  return {
+      {"and", "R", 'R', nullptr},
+      {"or", "R", 'R', nullptr},
+      {"not", "R", 0,
+       [](std::vector<TValue>& a, Runtime&) { return TValue::of(!truth(indirectIface(a[0]))); }},
+      {"len", "R", 0, len},
+      {"index", "R", 'R', [](std::vector<TValue>& a, Runtime&) { return index(a); }},
+      {"call", "R", 'R', call},
+      {"print", "", 'A', [](std::vector<TValue>& a, Runtime&) { return TValue::of(goSprint(a)); }},
+      {"println", "", 'A',
+       [](std::vector<TValue>& a, Runtime&) { return TValue::of(goSprintln(a)); }},
+      {"printf", "S", 'A',
+       [](std::vector<TValue>& a, Runtime&) {
+         std::vector<TValue> rest(a.begin() + 1, a.end());
+         return TValue::of(goSprintf(a[0].v().asString(), rest));
+       }},
+      {"html", "", 'A',
+       [](std::vector<TValue>& a, Runtime&) { return TValue::of(htmlEscape(evalArgs(a))); }},
+      {"js", "", 'A',
+       [](std::vector<TValue>& a, Runtime&) { return TValue::of(jsEscape(evalArgs(a))); }},
+      {"urlquery", "", 'A',
+       [](std::vector<TValue>& a, Runtime&) { return TValue::of(queryEscape(evalArgs(a))); }},
+      {"eq", "R", 'R', [](std::vector<TValue>& a, Runtime&) { return TValue::of(eq(a[0], a, 1)); }},
+      {"ne", "RR", 0, [](std::vector<TValue>& a, Runtime&) { return TValue::of(!eq(a[0], a, 1)); }},
+      {"lt", "RR", 0, [](std::vector<TValue>& a, Runtime&) { return TValue::of(lt(a[0], a[1])); }},
+      {"le", "RR", 0,
+       [](std::vector<TValue>& a, Runtime&) {
+         return TValue::of(lt(a[0], a[1]) || eq(a[0], a, 1));
+       }},
+      {"gt", "RR", 0,
+       [](std::vector<TValue>& a, Runtime&) {
+         return TValue::of(!(lt(a[0], a[1]) || eq(a[0], a, 1)));
+       }},
+      {"ge", "RR", 0, [](std::vector<TValue>& a, Runtime&) { return TValue::of(!lt(a[0], a[1])); }},
+  };
 }
 
 }  // namespace driftless::gotemplate

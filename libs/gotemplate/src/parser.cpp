@@ -588,10 +588,11 @@ class Parser {
     const Item token = nextNonSpace();
     switch (token.type) {
       case ItemType::Identifier: {
-        if (!isBuiltinFunction(token.val))
-          errorf("function " + core::goQuote(token.val) + " not defined");
+        const FuncDef* fn = findFunction(token.val);
+        if (!fn) errorf("function " + core::goQuote(token.val) + " not defined");
         auto n = newNode(NodeType::Identifier, token);
         n->text = token.val;
+        n->func = fn;
         return n;
       }
       case ItemType::Dot:

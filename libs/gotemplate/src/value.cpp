@@ -94,7 +94,23 @@ TValue TValue::of(core::Value v, bool iface) {
   TValue t;
   t.kind = kindOf(v);
   t.iface = iface;
-  t.val = std::make_shared<const core::Value>(std::move(v));
+  // Not a const object: maps are references in Go, and set/unset/merge mutate them in place.
+  t.val = std::make_shared<core::Value>(std::move(v));
+  return t;
+}
+
+TValue TValue::typed(core::Value v, GoType type) {
+  TValue t = of(std::move(v));
+  t.type = type;
+  switch (type) {
+    case GoType::Time:
+    case GoType::Semver:
+    case GoType::Cert:
+      t.kind = Kind::Struct;
+      break;
+    default:
+      break;
+  }
   return t;
 }
 
@@ -107,6 +123,26 @@ TValue TValue::element(const std::shared_ptr<const core::Value>& owner, const co
 }
 
 std::string typeName(const TValue& t) {
+  switch (t.type) {
+    case GoType::Plain:
+      break;
+    case GoType::Int64:
+      return "int64";
+    case GoType::Duration:
+      return "time.Duration";
+    case GoType::StringSlice:
+      return "[]string";
+    case GoType::IntSlice:
+      return "[]int";
+    case GoType::StringMap:
+      return "map[string]string";
+    case GoType::Time:
+      return "time.Time";
+    case GoType::Semver:
+      return "*semver.Version";
+    case GoType::Cert:
+      return "sprig.certificate";
+  }
   switch (t.kind) {
     case Kind::Nil:
       return t.iface ? "interface {}" : "<nil>";
@@ -124,6 +160,32 @@ std::string typeName(const TValue& t) {
       return "[]interface {}";
     case Kind::Map:
       return "map[string]interface {}";
+    case Kind::Struct:
+      return "struct {}";
+  }
+  return "";
+}
+
+std::string kindName(const TValue& t) {
+  switch (t.kind) {
+    case Kind::Nil:
+      return t.iface ? "interface" : "invalid";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return t.type == GoType::Plain ? "int" : "int64";
+    case Kind::Float64:
+      return "float64";
+    case Kind::Complex:
+      return "complex128";
+    case Kind::String:
+      return "string";
+    case Kind::Slice:
+      return "slice";
+    case Kind::Map:
+      return "map";
+    case Kind::Struct:
+      return t.type == GoType::Semver ? "ptr" : "struct";
   }
   return "";
 }
@@ -150,6 +212,8 @@ bool truth(const TValue& t) {
     case Kind::Slice:
     case Kind::Map:
       return v.size() != 0;
+    case Kind::Struct:
+      return true;
   }
   return false;
 }
@@ -157,6 +221,17 @@ bool truth(const TValue& t) {
 std::string formatValue(const TValue& t) {
   if (!t.valid()) return "<no value>";
   if (t.kind == Kind::Nil) return "<nil>";
+  if (t.type == GoType::Duration) return formatDurationGo(t.v().asInt());
+  if (t.kind == Kind::Struct) {
+    switch (t.type) {
+      case GoType::Time:
+        return formatGoTime(t, "2006-01-02 15:04:05.999999999 -0700 MST");
+      case GoType::Semver:
+        return t.v()[1].asString();
+      default:
+        return "{" + t.v()["Cert"].asString() + " " + t.v()["Key"].asString() + "}";
+    }
+  }
   if (t.kind == Kind::Complex) {
     std::string im = formatGoFloatV(t.v()[1].asDouble());
     if (im[0] != '-' && im[0] != '+') im.insert(0, "+");

@@ -1,7 +1,14 @@
 #pragma once
 
 // Go's text/template over core::Value: a template set (Helm's model: one set rooted at "gotpl",
-// missingkey=zero), its lexer, parser and executor with Go's builtin functions.
+// missingkey=zero), its lexer, parser and executor with Go's builtin functions, Sprig v3.3's
+// function map (without env/expandenv) and Helm's engine functions (include, tpl, required,
+// fail, toYaml/fromYaml/toJson/toToml..., lookup without a cluster, getHostByName without DNS,
+// Helm v4's duration helpers).
+//
+// Maps are references in Go: set, unset and merge mutate a map in place, and every variable
+// holding that map sees the change. A map stored into another map or list (dict "k" $m) is a
+// copy here, though, where Go would share it.
 
 #include <map>
 #include <memory>
