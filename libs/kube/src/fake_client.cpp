@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <ranges>
 #include <utility>
 
 #include "driftless/core/base64.h"
@@ -472,8 +473,12 @@ void FakeClient::watch(const GroupVersionKind& gvk, const std::string& namespace
       pending.push_back({WatchEventType::Error, expired(message).toStatus()});
       continue;
     }
-    for (const auto& ev : state_->history_) {
-      if (ev.revision <= cursor || ev.resource != resource) continue;
+    const auto& history = state_->history_;  // sorted by revision
+    auto first =
+        std::upper_bound(history.begin(), history.end(), cursor,
+                         [](std::int64_t rv, const StoredEvent& e) { return rv < e.revision; });
+    for (const auto& ev : std::ranges::subrange(first, history.end())) {
+      if (ev.resource != resource) continue;
       if (!ns.empty() && ev.namespace_ != ns) continue;
       if (auto projected = project(ev, kind, selectors)) pending.push_back(std::move(*projected));
     }
