@@ -297,31 +297,18 @@ TEST_CASE("FakeClient::patch: subresources, schemas, dry run", "[kube][fake]") {
           }).code() == 415);
     const core::Value containers = json(R"({"spec": {"template": {"spec": {"containers":
         [{"name": "sidecar", "image": "busybox"}]}}}})");
-    core::Value replaced =
-        client.patch(refOf(kDeployment, "web"), PatchType::Strategic, containers);
-    CHECK(replaced["spec"]["template"]["spec"]["containers"].size() == 1);
+    // Built-in kinds carry the merge keys of the embedded Kubernetes OpenAPI.
+    core::Value merged = client.patch(refOf(kDeployment, "web"), PatchType::Strategic, containers);
+    CHECK(merged["spec"]["template"]["spec"]["containers"].size() == 2);
+    // A registered schema replaces it (here: none, so the list is replaced).
     FakeKind kind;
     kind.mapping = client.restMapper().mappingFor(kDeployment);
-    kind.schema = PatchSchema::fromJsonSchema(core::parseYaml(R"(
-type: object
-properties:
-  spec:
-    properties:
-      template:
-        properties:
-          spec:
-            properties:
-              containers:
-                type: array
-                items: {type: object}
-                x-kubernetes-patch-strategy: merge
-                x-kubernetes-patch-merge-key: name
-)"));
+    kind.schema = PatchSchema::unknown();
     client.registerKind(kind);
-    client.create(deployment("merged"));
-    core::Value merged =
-        client.patch(refOf(kDeployment, "merged"), PatchType::Strategic, containers);
-    CHECK(merged["spec"]["template"]["spec"]["containers"].size() == 2);
+    client.create(deployment("replaced"));
+    core::Value replaced =
+        client.patch(refOf(kDeployment, "replaced"), PatchType::Strategic, containers);
+    CHECK(replaced["spec"]["template"]["spec"]["containers"].size() == 1);
   }
   SECTION("dry run and missing objects") {
     core::Value before = client.get(refOf(kDeployment, "web"));

@@ -12,6 +12,7 @@
 #include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/k8s/builtin_kinds.h"
 #include "driftless/kube/patch.h"
 #include "driftless/kube/selector.h"
 #include "impl.h"
@@ -114,26 +115,9 @@ core::Value inRequestVersion(const ResourceInfo& r, const core::Value& obj) {
   return copy;
 }
 
-// Kubernetes keeps metadata.generation for custom resources and for the built-ins whose
-// strategies track spec changes; ConfigMaps, Secrets, Namespaces, RBAC objects and the like
-// have none.
+// Kubernetes keeps metadata.generation for custom resources and most built-ins.
 bool tracksGeneration(const ResourceInfo& r) {
-  if (r.custom) return true;
-  static const char* const kWithout[] = {"/configmaps",
-                                         "/secrets",
-                                         "/namespaces",
-                                         "/serviceaccounts",
-                                         "/endpoints",
-                                         "/events",
-                                         "events.k8s.io/events",
-                                         "rbac.authorization.k8s.io/roles",
-                                         "rbac.authorization.k8s.io/rolebindings",
-                                         "rbac.authorization.k8s.io/clusterroles",
-                                         "rbac.authorization.k8s.io/clusterrolebindings",
-                                         "coordination.k8s.io/leases"};
-  const std::string key = r.storageResource();
-  return std::none_of(std::begin(kWithout), std::end(kWithout),
-                      [&](const char* k) { return key == k; });
+  return r.custom || k8s::tracksGeneration(r.group, r.plural);
 }
 
 // RFC 1123 subdomain: lower-case alphanumerics, '-' and '.', at most 253 characters.

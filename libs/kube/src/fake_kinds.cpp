@@ -1,67 +1,18 @@
 // The kinds the fake client serves from the start: the built-in resources of the embedded
-// control plane (libs/apiserver/data/builtin-resources.json) and the Flux kinds of api/.
+// control plane (libs/k8s/data/builtin-resources.json) and the Flux kinds of api/.
 
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "driftless/api/registry.h"
+#include "driftless/k8s/builtin_kinds.h"
+#include "driftless/k8s/patch_schemas.h"
 #include "driftless/kube/fake_client.h"
 
 namespace driftless::kube {
 
-namespace {
-
-struct BuiltinKind {
-  const char* group;
-  const char* version;
-  const char* kind;
-  const char* resource;
-  bool namespaced;
-  bool status;  // has the status subresource
-  bool generation;
-};
-
-// clang-format off
-constexpr BuiltinKind kBuiltinKinds[] = {
-    {"", "v1", "Namespace", "namespaces", false, true, false},
-    {"", "v1", "ConfigMap", "configmaps", true, false, false},
-    {"", "v1", "Secret", "secrets", true, false, false},
-    {"", "v1", "ServiceAccount", "serviceaccounts", true, false, false},
-    {"", "v1", "Service", "services", true, true, true},
-    {"", "v1", "Endpoints", "endpoints", true, false, false},
-    {"", "v1", "Pod", "pods", true, true, true},
-    {"", "v1", "Event", "events", true, false, false},
-    {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, true, true},
-    {"events.k8s.io", "v1", "Event", "events", true, false, false},
-    {"apps", "v1", "Deployment", "deployments", true, true, true},
-    {"apps", "v1", "ReplicaSet", "replicasets", true, true, true},
-    {"apps", "v1", "StatefulSet", "statefulsets", true, true, true},
-    {"apps", "v1", "DaemonSet", "daemonsets", true, true, true},
-    {"batch", "v1", "Job", "jobs", true, true, true},
-    {"batch", "v1", "CronJob", "cronjobs", true, true, true},
-    {"networking.k8s.io", "v1", "Ingress", "ingresses", true, true, true},
-    {"networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, false, true},
-    {"policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, true, true},
-    {"autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, true, true},
-    {"coordination.k8s.io", "v1", "Lease", "leases", true, false, false},
-    {"rbac.authorization.k8s.io", "v1", "Role", "roles", true, false, false},
-    {"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, false, false},
-    {"rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, false, false},
-    {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, false,
-     false},
-    {"scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, false, true},
-    {"storage.k8s.io", "v1", "StorageClass", "storageclasses", false, false, true},
-    {"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
-     "validatingwebhookconfigurations", false, false, true},
-    {"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
-     "mutatingwebhookconfigurations", false, false, true},
-    {"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false,
-     true, true},
-};
-// clang-format on
-
-}  // namespace
+namespace {}  // namespace
 
 const char* fakeVerbName(FakeVerb verb) noexcept {
   switch (verb) {
@@ -87,13 +38,14 @@ const char* fakeVerbName(FakeVerb verb) noexcept {
 
 std::vector<FakeKind> defaultFakeKinds() {
   std::vector<FakeKind> kinds;
-  for (const auto& b : kBuiltinKinds) {
+  for (const auto& b : k8s::builtinKinds()) {
     FakeKind k;
     k.mapping.gvk = {b.group, b.version, b.kind};
-    k.mapping.gvr = {b.group, b.version, b.resource};
+    k.mapping.gvr = {b.group, b.version, b.plural};
     k.mapping.namespaced = b.namespaced;
-    if (b.status) k.mapping.subresources.emplace_back("status");
-    k.tracksGeneration = b.generation;
+    k.mapping.subresources = b.subresources;
+    k.tracksGeneration = k8s::tracksGeneration(b.group, b.plural);
+    k.schema = k8s::builtinPatchSchema(b.group, b.version, b.kind);
     kinds.push_back(std::move(k));
   }
   for (const auto& info : api::kinds()) {

@@ -49,7 +49,6 @@ struct ResourceInfo {
   [[nodiscard]] std::string apiVersion() const {
     return group.empty() ? version : group + "/" + version;
   }
-  // The storage key of the resource: "<group>/<plural>".
   // The storage key of the resource: "<group>/<plural>", or another resource's key when two
   // APIs share one store (events.k8s.io/v1 Events are stored as core/v1 Events).
   [[nodiscard]] std::string storageResource() const {
