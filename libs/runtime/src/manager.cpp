@@ -104,6 +104,10 @@ Controller& Manager::addController(const std::string& name, Reconciler& reconcil
   return *controllers_.back();
 }
 
+void Manager::addLeaderRunnable(std::function<void()> start, std::function<void()> stop) {
+  runnables_.emplace_back(std::move(start), std::move(stop));
+}
+
 void Manager::startEndpoints() {
   if (auto addr = ListenAddress::parse(options_.metricsAddr); addr.enabled) {
     metricsServer_ = listen(addr, [this](const net::HttpRequest& req, net::ResponseWriter& w) {
@@ -162,6 +166,8 @@ int Manager::run(std::stop_token stop) {
   std::stop_source lost;
   const bool leading = elect(stop, lost);
   if (leading) {
+    for (auto& [start, stopFn] : runnables_)
+      start();
     for (auto& c : controllers_)
       c->start();
     waitForAny(stop, lost.get_token());
@@ -178,6 +184,10 @@ int Manager::run(std::stop_token stop) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     c->stop(std::max(left, std::chrono::milliseconds(0)));
+  }
+  if (leading) {
+    for (auto& [start, stopFn] : runnables_)
+      stopFn();
   }
   if (elector_) {
     elector_->release();

@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "driftless/core/log.h"
@@ -53,6 +55,10 @@ class Manager {
   // A controller with the process's concurrency and backoff; started by run().
   Controller& addController(const std::string& name, Reconciler& reconciler);
 
+  // Something started once this process leads (or at once without leader election) and stopped
+  // on shutdown, e.g. the source-controller's artifact server.
+  void addLeaderRunnable(std::function<void()> start, std::function<void()> stop);
+
   // Blocks until stop is requested (0) or leadership is lost (1, the process should exit as
   // controller-runtime's does). Throws core::Error when an endpoint cannot listen or the caches
   // do not sync.
@@ -74,6 +80,7 @@ class Manager {
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<EventRecorder> events_;
   std::vector<ControllerPtr> controllers_;
+  std::vector<std::pair<std::function<void()>, std::function<void()>>> runnables_;
   std::unique_ptr<LeaderElector> elector_;
   std::unique_ptr<net::HttpServer> metricsServer_;
   std::unique_ptr<net::HttpServer> healthServer_;
