@@ -54,7 +54,8 @@ struct InformerOptions {
   std::chrono::milliseconds minBackoff{800};
   std::chrono::milliseconds maxBackoff{30000};
   // Applied to every object before it is stored; the default drops metadata.managedFields
-  // (controllers read the cache, and server-side apply talks to the server).
+  // (controllers read the cache, and server-side apply talks to the server) and releases the
+  // spare capacity of the top level and of metadata.
   std::function<void(core::Value&)> transform = stripManagedFields;
 
   static void stripManagedFields(core::Value& object);
