@@ -611,3 +611,21 @@ regarding: {kind: GitRepository, name: repo, namespace: default}
   CHECK(cp.kubectl("get events.v1.events.k8s.io repo.1 -o jsonpath={.note}").out ==
         "stored artifact for commit 'init'");
 }
+
+TEST_CASE("The install manifests build identically with driftless and kubectl, and apply",
+          "[e2e][kubectl][config]") {
+  ControlPlane cp;
+  const std::string dir = DRIFTLESS_SOURCE_DIR "/config/default";
+  auto ours = driftless::test::run(DRIFTLESS_BIN_DIR "/driftless kustomize build " + dir);
+  auto theirs = cp.kubectl("kustomize " + dir);
+  REQUIRE(ours.exitCode == 0);
+  REQUIRE(theirs.exitCode == 0);
+  CHECK(ours.out == theirs.out);
+  auto file = cp.writeFile("install.yaml", ours.out);
+  // CRDs first (the Deployment and Service need nothing else), then everything server-side.
+  auto applied = cp.kubectl("apply --server-side -f " + file.string());
+  INFO(applied.out);
+  CHECK(applied.exitCode == 0);
+  CHECK(cp.kubectl("get deployment source-controller -n flux-system -o name").out ==
+        "deployment.apps/source-controller\n");
+}
