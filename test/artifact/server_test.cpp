@@ -27,6 +27,10 @@ TEST_CASE("ArtifactServer over HTTP", "[artifact][server]") {
   test::writeFile(tmp.path() / "secret", "secret\n");
   fs::create_symlink(tmp.path() / "secret", root / "escape");
   test::writeFile(root / "with space.bin", "spaced");
+  std::string big(9u << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 131 % 251);
+  test::writeFile(root / "ocirepository/ns/big/big.tar.gz", big);
 
   ArtifactServer server(root, "127.0.0.1", 0, core::Logger());
   server.start();
@@ -38,6 +42,7 @@ TEST_CASE("ArtifactServer over HTTP", "[artifact][server]") {
       {"GET", "/helmrepository/ns/r/index.yaml", 200, "{}\n", "application/x-yaml"},
       {"GET", "/helmrepository/ns/r/index-1.yaml", 200, "{}\n", "application/x-yaml"},
       {"GET", "/with%20space.bin", 200, "spaced", "application/octet-stream"},
+      {"GET", "/ocirepository/ns/big/big.tar.gz", 200, big, "application/gzip"},
       {"GET", "/missing.tar.gz", 404, "", ""},
       {"GET", "/gitrepository/ns/app", 404, "", ""},
       {"GET", "/gitrepository/", 404, "", ""},

@@ -96,8 +96,7 @@ TEST_CASE("Storage::archive writes atomically and digests the file", "[artifact]
       auto a = storage.newArtifact("GitRepository", "ns", "app", "main@sha1:1", "1.tar.gz");
       CHECK_FALSE(storage.exists(a));
       auto matcher = IgnoreMatcher::forDirectory(tmp.path() / "src", std::nullopt);
-      storage.archive(a, tmp.path() / "src",
-                      [&](std::string_view p, bool d) { return matcher.ignored(p, d); });
+      storage.archive(a, tmp.path() / "src", matcher.toFilter());
       CHECK(storage.exists(a));
       fs::path file = storage.localPath(a);
       CHECK(a.digest == computeFileDigest(algo, file));

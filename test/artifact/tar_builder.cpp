@@ -49,7 +49,8 @@ std::set<std::string> listTree(const fs::path& dir) {
 void writeRawTarGz(const fs::path& out, const std::vector<RawEntry>& entries, bool gzip) {
   std::string tar;
   for (const auto& e : entries) {
-    tar += tar::encodeHeader({e.name, e.linkname, e.type, e.mode, e.content.size()});
+    std::uint64_t size = e.claimedSize != 0 ? e.claimedSize : e.content.size();
+    tar += tar::encodeHeader({e.name, e.linkname, e.type, e.mode, size});
     tar += e.content;
     tar.append(tar::paddingFor(e.content.size()), '\0');
   }

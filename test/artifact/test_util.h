@@ -34,12 +34,17 @@ std::set<std::string> listTree(const std::filesystem::path& dir);
 
 // One raw tar entry: anything goes (names, types, links, claimed sizes).
 struct RawEntry {
-  RawEntry(std::string n, char t, std::string c = "", std::string l = "")
-      : name(std::move(n)), type(t), content(std::move(c)), linkname(std::move(l)) {}
+  RawEntry(std::string n, char t, std::string c = "", std::string l = "", std::uint64_t claimed = 0)
+      : name(std::move(n)),
+        type(t),
+        content(std::move(c)),
+        linkname(std::move(l)),
+        claimedSize(claimed) {}
   std::string name;
   char type;
   std::string content;
   std::string linkname;
+  std::uint64_t claimedSize;  // the header's size when not 0 (a lie about the content)
   std::uint32_t mode = 0644;
 };
 // Writes the entries as a tar (gzip'd unless plain) with the library's encoder.

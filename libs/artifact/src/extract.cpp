@@ -80,6 +80,7 @@ class Extractor {
   void openRoot();
   bool readBlock(std::array<char, tar::kBlockSize>& block, bool atHeader);
   void readExact(char* out, std::size_t n);
+  void account(const tar::Header& h);
   std::string readData(const tar::Header& h);
   void skipData(std::uint64_t size);
   bool nextEntry(Entry& e);
@@ -139,8 +140,18 @@ bool Extractor::readBlock(std::array<char, tar::kBlockSize>& block, bool atHeade
   return true;
 }
 
+// Counts content (file bodies and metadata) against maxBytes before it is read.
+void Extractor::account(const tar::Header& h) {
+  if (h.size > limits_.maxBytes - std::min(bytes_, limits_.maxBytes)) {
+    fail(h.name, "the archive is bigger than the max size of " + std::to_string(limits_.maxBytes) +
+                     " bytes");
+  }
+  bytes_ += h.size;
+}
+
 std::string Extractor::readData(const tar::Header& h) {
   if (h.size > kMaxMetadataBytes) fail(h.name, "extended header too large");
+  account(h);
   std::string data(static_cast<std::size_t>(h.size), '\0');
   readExact(data.data(), data.size());
   skipData(tar::paddingFor(h.size));
@@ -197,13 +208,7 @@ void Extractor::extract(const Entry& e) {
   const tar::Header& h = e.header;
   bool regular = h.type == tar::kTypeRegular || h.type == tar::kTypeRegularOld ||
                  h.type == tar::kTypeContiguous;
-  if (regular) {
-    bytes_ += h.size;
-    if (bytes_ > limits_.maxBytes) {
-      fail(h.name, "the archive is bigger than the max size of " +
-                       std::to_string(limits_.maxBytes) + " bytes");
-    }
-  }
+  if (regular) account(h);
   if (h.type == tar::kTypeChar || h.type == tar::kTypeBlock || h.type == tar::kTypeFifo) {
     fail(h.name, "device nodes and FIFOs are not allowed");
   }

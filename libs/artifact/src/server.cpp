@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <vector>
 
 #include "driftless/core/error.h"
 
@@ -15,6 +16,20 @@ std::string_view contentType(std::string_view path) {
   if (path.ends_with(".tar.gz") || path.ends_with(".tgz")) return "application/gzip";
   if (path.ends_with(".yaml")) return "application/x-yaml";
   return "application/octet-stream";
+}
+
+// Larger files are streamed (chunked) instead of read into memory.
+constexpr std::uintmax_t kInMemoryLimit = 8u << 20;
+
+void streamFile(std::ifstream& in, std::string_view type, net::ResponseWriter& response) {
+  if (!response.beginStream(200, type)) return;
+  std::vector<char> buf(256 * 1024);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    auto n = static_cast<std::size_t>(in.gcount());
+    if (n > 0 && !response.writeChunk(std::string_view(buf.data(), n))) return;
+  }
+  response.endStream();
 }
 
 // The file under root that a decoded request path names, or nullopt (404).
@@ -91,14 +106,22 @@ void ArtifactServer::handle(const net::HttpRequest& request, net::ResponseWriter
     response.send(404, "text/plain; charset=utf-8", "404 page not found\n");
     return;
   }
+  std::error_code ec;
+  std::uintmax_t size = fs::file_size(*file, ec);
   std::ifstream in(*file, std::ios::binary);
-  std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad() || !in.is_open()) {
-    logger_.error("cannot read artifact", "read failed", {{"path", core::Value(file->string())}});
+  if (ec || !in) {
+    logger_.error("cannot read artifact", ec ? ec.message() : "open failed",
+                  {{"path", core::Value(file->string())}});
     response.send(500, "text/plain; charset=utf-8", "500 internal server error\n");
     return;
   }
-  response.send(200, contentType(request.path), body);
+  std::string_view type = contentType(request.path);
+  if (request.method == "GET" && size > kInMemoryLimit) {
+    streamFile(in, type, response);
+    return;
+  }
+  std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  response.send(200, type, body);
 }
 
 }  // namespace driftless::artifact

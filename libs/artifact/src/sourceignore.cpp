@@ -319,4 +319,10 @@ bool IgnoreMatcher::ignored(std::string_view relPath, bool isDir) const {
   return false;
 }
 
+ArchiveFilter IgnoreMatcher::toFilter() const {
+  return [matcher = *this](std::string_view relPath, bool isDir) {
+    return matcher.ignored(relPath, isDir);
+  };
+}
+
 }  // namespace driftless::artifact

@@ -27,6 +27,7 @@ bool isAscii(std::string_view s) {
 }
 
 void putString(std::string& block, Field f, std::string_view value) {
+  if (value.empty()) return;  // (memcpy from an empty view's null data is undefined)
   std::memcpy(block.data() + f.offset, value.data(), std::min(value.size(), f.size));
 }
 

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "driftless/artifact/archive.h"
+
 namespace driftless::artifact {
 
 // One gitignore pattern, scoped to a directory (its domain, as path segments from the root).
@@ -64,6 +66,8 @@ class IgnoreMatcher {
 
   // relPath is '/'-separated and relative to the root ("" and "." are never ignored).
   [[nodiscard]] bool ignored(std::string_view relPath, bool isDir) const;
+  // This matcher (copied) as the filter of writeTarGz and Storage::archive.
+  [[nodiscard]] ArchiveFilter toFilter() const;
 
  private:
   std::vector<IgnorePattern> patterns_;  // in increasing priority
