@@ -10,6 +10,7 @@ find_package(OpenSSL REQUIRED)
 pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)
 
 if(DRIFTLESS_BUILD_TESTS)
   find_package(Catch2 3 REQUIRED)

@@ -554,8 +554,7 @@ void ClientImpl::watch(const GroupVersionKind& gvk, const std::string& namespace
 }
 
 ClientPtr makeClient(const RestConfig& config, core::Logger logger) {
-  static std::once_flag curlInit;
-  std::call_once(curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  net::curlGlobalInit();
   return std::make_unique<ClientImpl>(config, std::move(logger));
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "driftless/kube/client.h"
+#include "driftless/net/curl.h"
 #include "rest_mapper_impl.h"
 
 namespace driftless::kube {
@@ -37,15 +38,8 @@ class TokenBucket {
   Clock::time_point last_;
 };
 
-struct CurlEasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+using net::CurlEasyPtr;
+using net::CurlSlistPtr;
 
 struct HttpRequest {
   std::string method = "GET";

@@ -154,6 +154,7 @@ class Connection final : public ResponseWriter {
       buffer_.erase(0, n);
     }
     responded_ = false;
+    headRequest_ = req.method == "HEAD";
     return true;
   }
 
@@ -169,7 +170,7 @@ class Connection final : public ResponseWriter {
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     if (!keepAlive_) out += "Connection: close\r\n";
     out += "\r\n";
-    out.append(body);
+    if (!headRequest_) out.append(body);  // a HEAD response has the GET headers, no body
     responded_ = true;
     writeAll(out);
   }
@@ -298,6 +299,7 @@ class Connection final : public ResponseWriter {
   bool http10_ = false;
   bool broken_ = false;
   bool responded_ = false;
+  bool headRequest_ = false;
 };
 
 }  // namespace

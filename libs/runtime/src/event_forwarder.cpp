@@ -5,24 +5,16 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
 
 #include "driftless/core/error.h"
+#include "driftless/net/curl.h"
 #include "proto/event.grpc.pb.h"
 
 namespace driftless::runtime::events {
 namespace {
 
-// RAII for libcurl handles. (libs/kube keeps the same two deleters in its private client_impl.h;
-// they belong in a shared networking library once there is one.)
-struct CurlEasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+using net::CurlEasyPtr;
+using net::CurlSlistPtr;
 
 constexpr std::string_view kHttpScheme = "http://";
 constexpr std::string_view kHttpsScheme = "https://";
@@ -32,27 +24,13 @@ std::size_t discardBody(char*, std::size_t size, std::size_t count, void*) {
   return size * count;
 }
 
-// Connection and transfer errors are retried, as Go's retryablehttp retries every transport
-// error but a malformed URL, an unsupported scheme and an untrusted certificate.
-bool retryableCurlError(CURLcode rc) noexcept {
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-      return false;
-    default:
-      return true;
-  }
-}
+using net::retryableCurlError;
 
 class HttpForwarder : public EventForwarder {
  public:
   HttpForwarder(std::string url, std::chrono::milliseconds timeout)
       : url_(std::move(url)), timeout_(timeout) {
-    static std::once_flag curlInit;
-    std::call_once(curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    net::curlGlobalInit();
     handle_.reset(curl_easy_init());
     if (!handle_) throw core::Error("curl_easy_init failed");
     for (const char* line : {"Content-Type: application/json", "Expect:"}) {

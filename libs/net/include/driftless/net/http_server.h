@@ -44,6 +44,7 @@ struct HttpRequest {
 };
 
 // Writes one response; either send() once, or beginStream() then writeChunk()... endStream().
+// For a HEAD request send() writes the headers (Content-Length of body included) and no body.
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
