@@ -53,19 +53,20 @@ std::optional<Value> jsonPatchFromText(std::string_view text) {
   }
 }
 
-void applyToSelected(ResMap& m, const std::vector<ResourcePtr>& selected, const Resource& patch) {
+void applyToSelected(ResMap& m, const std::vector<ResourcePtr>& selected, const Resource& patch,
+                     const OpenApi& schemas) {
   for (const auto& res : selected) {
     Resource copy = patch;
     copy.setGvk(res->gvk());
     copy.setKind(patch.kind());
-    applySmPatch(*res, copy);
+    applySmPatch(*res, copy, schemas);
   }
   m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
 }
 
 }  // namespace
 
-void applySmPatch(Resource& target, const Resource& patch) {
+void applySmPatch(Resource& target, const Resource& patch, const OpenApi& schemas) {
   const std::string name = target.name();
   const std::string ns = target.ns();
   const std::string kind = target.kind();
@@ -80,7 +81,7 @@ void applySmPatch(Resource& target, const Resource& patch) {
       if (a->asObject().empty()) md->asObject().erase("annotations");
     }
   }
-  const kube::PatchSchema schema = builtinPatchSchema(target.gvk());
+  const kube::PatchSchema schema = schemas.schemaFor(target.gvk());
   try {
     target.obj() = kube::applyStrategicMergePatch(target.obj(), p, schema);
   } catch (const core::Error& e) {
@@ -95,7 +96,7 @@ void applySmPatch(Resource& target, const Resource& patch) {
   target.setNamespace(ns);
 }
 
-void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr,
+void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr, const OpenApi& schemas,
                                 const std::vector<std::string>& entries) {
   std::vector<ResourcePtr> patches;
   for (const auto& entry : entries) {
@@ -115,11 +116,11 @@ void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr,
   }
   for (const auto& patch : patches) {
     ResourcePtr target = m.byId(patch->orgId());
-    applyToSelected(m, {target}, *patch);
+    applyToSelected(m, {target}, *patch, schemas);
   }
 }
 
-void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
+void applyPatch(ResMap& m, const Loader& ldr, const OpenApi& schemas, const Patch& patch) {
   const std::string inlineText = trimSpace(patch.patch);
   if (inlineText.empty() && patch.path.empty()) {
     throw KustomizeError("must specify one of patch and path");
@@ -169,7 +170,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
           "`patches.target` field: " +
           source);
     }
-    applyToSelected(m, m.select(*patch.target), *sm->front());
+    applyToSelected(m, m.select(*patch.target), *sm->front(), schemas);
     return;
   }
   for (const auto& p : *sm) {
@@ -180,7 +181,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
       throw KustomizeError("no resource matches strategic merge patch \"" + p->orgId().toString() +
                            "\": " + e.what());
     }
-    applySmPatch(*target, *p);
+    applySmPatch(*target, *p, schemas);
   }
   m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
 }
