@@ -43,6 +43,9 @@ std::optional<Value> jsonPatchFromText(std::string_view text) {
     Value ops = text.front() == '['
                     ? core::parseJson(text)
                     : core::parseYaml(text, {.schema = core::YamlSchema::Kubernetes});
+    // YAML without content (comments, blank lines) converts to JSON `null`, which decodes as an
+    // empty patch upstream.
+    if (ops.isNull()) return Value(core::Array{});
     if (!ops.isArray()) return std::nullopt;
     for (const auto& op : ops.asArray()) {
       if (!op.isObject()) return std::nullopt;
@@ -62,6 +65,35 @@ void applyToSelected(ResMap& m, const std::vector<ResourcePtr>& selected, const 
     applySmPatch(*res, copy, schemas);
   }
   m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
+}
+
+bool isInternalAnnotation(std::string_view key) {
+  return key.starts_with(kAnnoPrefix) || key == "config.kubernetes.io/path" ||
+         key == "config.kubernetes.io/index" || key == "config.k8s.io/id";
+}
+
+// A JSON patch keeps the resource's internal annotations (PatchJson6902Transformer restores
+// them after the patch, so replacing metadata.annotations does not lose build state) and, as
+// kyaml's SetAnnotations, leaves no empty annotations map.
+void applyJsonPatchTo(Resource& res, const Value& ops) {
+  std::vector<std::pair<std::string, std::string>> internal;
+  if (res.annotations().isObject()) {
+    for (const auto& member : res.annotations().asObject()) {
+      if (isInternalAnnotation(member.key)) {
+        internal.emplace_back(member.key, scalarString(member.value));
+      }
+    }
+  }
+  try {
+    res.obj() = kube::applyJsonPatch(res.obj(), ops);
+  } catch (const core::Error& e) {
+    throw KustomizeError(e.what());
+  }
+  for (const auto& [key, value] : internal)
+    res.setAnnotation(key, value);
+  if (res.annotations().isObject() && res.annotations().asObject().empty()) {
+    res.obj()["metadata"].asObject().erase("annotations");
+  }
 }
 
 }  // namespace
@@ -151,11 +183,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const OpenApi& schemas, const Patc
     if (!patch.target) throw KustomizeError("must specify a target for JSON patch " + source);
     for (const auto& res : m.select(*patch.target)) {
       res->storePreviousId();
-      try {
-        res->obj() = kube::applyJsonPatch(res->obj(), *json);
-      } catch (const core::Error& e) {
-        throw KustomizeError(e.what());
-      }
+      applyJsonPatchTo(*res, *json);
     }
     return;
   }
@@ -192,13 +220,8 @@ void applyPatchJson6902(ResMap& m, const Loader& ldr, const Patch& patch) {
   auto ops = jsonPatchFromText(trimSpace(text));
   if (!ops) throw KustomizeError("unable to parse JSON patch");
   Selector s = *patch.target;
-  for (const auto& res : m.select(s)) {
-    try {
-      res->obj() = kube::applyJsonPatch(res->obj(), *ops);
-    } catch (const core::Error& e) {
-      throw KustomizeError(e.what());
-    }
-  }
+  for (const auto& res : m.select(s))
+    applyJsonPatchTo(*res, *ops);
 }
 
 }  // namespace driftless::kustomize
