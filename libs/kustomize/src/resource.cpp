@@ -125,9 +125,8 @@ bool Gvk::isSelected(const Gvk& s) const {
 }
 
 bool Gvk::isClusterScoped() const {
-  const std::string av = apiVersion();
   for (const auto& t : kClusterScoped) {
-    if (t.kind == kind && t.apiVersion == av) return true;
+    if (t.kind == kind && t.apiVersion == apiVersion()) return true;
   }
   return false;
 }
@@ -144,6 +143,14 @@ bool ResId::isNsEquals(const ResId& o) const {
 
 bool ResId::equals(const ResId& o) const {
   return name == o.name && gvk == o.gvk && isNsEquals(o);
+}
+
+std::string ResId::equalityKey() const {
+  std::string key;
+  key.append(name).append(1, '\0').append(gvk.group).append(1, '\0');
+  key.append(gvk.version).append(1, '\0').append(gvk.kind).append(1, '\0');
+  key.append(effectiveNamespace());
+  return key;
 }
 
 bool ResId::isSelectedBy(const ResId& s) const {

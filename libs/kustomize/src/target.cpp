@@ -76,8 +76,7 @@ void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::
           r->setAnnotation(kOriginAnnotation, origin);
       }
       try {
-        for (auto& r : loaded)
-          ra.resources.append(r);
+        ra.resources.appendAll(loaded);
       } catch (const std::exception& e) {
         rethrowPrefixed("merging resources from '" + path + "': ", e);
       }
