@@ -157,7 +157,7 @@ TEST_CASE("strategic merge patches keep the target's identity", "[kustomize][pat
   auto patch =
       res("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\n"
           "spec: {template: {spec: {containers: [{name: a, image: y}, {name: b, image: z}]}}}\n");
-  kz::applySmPatch(*target, *patch);
+  kz::applySmPatch(*target, *patch, kz::OpenApi{});
   CHECK(target->name() == "d");
   const auto& cs = target->obj()["spec"]["template"]["spec"]["containers"];
   REQUIRE(cs.size() == 2);

@@ -9,13 +9,23 @@
 
 namespace driftless::kube {
 
+namespace {
+
+constexpr std::string_view kV3RefPrefix = "#/components/schemas/";
+constexpr std::string_view kV2RefPrefix = "#/definitions/";
+
+}  // namespace
+
 namespace detail {
 
 // The document a tree of nodes points into; it is immutable, so raw pointers into it stay valid
 // for as long as any node holds the context.
 struct SchemaContext {
   std::shared_ptr<const core::Value> document;
-  const core::Object* schemas = nullptr;  // components.schemas, when present
+  const core::Object* schemas = nullptr;  // components.schemas (v3) or definitions (v2)
+  std::string_view refPrefix;             // how references name an entry of `schemas`
+  // Resolves references the document lacks (may be empty).
+  std::function<PatchSchema(std::string_view)> resolveMissing;
 };
 
 class PatchSchemaNode {
@@ -32,6 +42,9 @@ class PatchSchemaNode {
   }
 
   std::shared_ptr<const PatchSchemaNode> field(std::string_view name) const;
+  // Continues the resolution in another tree (a reference the document lacks, resolved by the
+  // context's resolveMissing); metadata already read wins.
+  void adopt(const PatchSchemaNode& other, bool haveStrategy, bool haveKey);
   std::shared_ptr<const PatchSchemaNode> items() const;
 
   SchemaKind kind = SchemaKind::Unknown;
@@ -65,7 +78,6 @@ class PatchSchemaNode {
 
 namespace {
 
-constexpr std::string_view kRefPrefix = "#/components/schemas/";
 constexpr int kMaxReferenceDepth = 64;
 
 std::vector<std::string> splitStrategies(std::string_view text) {
@@ -199,9 +211,17 @@ PatchSchemaNode::PatchSchemaNode(std::shared_ptr<const SchemaContext> context,
     if (ref != nullptr && ref->isString()) {
       std::string_view target = ref->asString();
       const core::Value* resolved = nullptr;
-      if (target.starts_with(kRefPrefix) && context_->schemas != nullptr) {
-        target.remove_prefix(kRefPrefix.size());
+      if (!context_->refPrefix.empty() && target.starts_with(context_->refPrefix) &&
+          context_->schemas != nullptr) {
+        target.remove_prefix(context_->refPrefix.size());
         resolved = context_->schemas->find(target);
+      }
+      if ((resolved == nullptr || !resolved->isObject()) && context_->resolveMissing) {
+        PatchSchema external = context_->resolveMissing(target);
+        if (!external.isUnknown()) {
+          adopt(*external.node_, haveStrategy, haveKey);
+          return;
+        }
       }
       if (resolved == nullptr || !resolved->isObject()) {
         current = nullptr;  // dangling reference: nothing is known about the value
@@ -231,6 +251,23 @@ PatchSchemaNode::PatchSchemaNode(std::shared_ptr<const SchemaContext> context,
   }
   body_ = current;
   kind = body_ != nullptr ? kindOf(*body_) : SchemaKind::Unknown;
+  interpretStrategies(*this);
+}
+
+void PatchSchemaNode::adopt(const PatchSchemaNode& other, bool haveStrategy, bool haveKey) {
+  context_ = other.context_;
+  body_ = other.body_;
+  kind = other.kind;
+  name = other.name;
+  if (!haveStrategy) strategies = other.strategies;
+  if (!haveKey) mergeKey = other.mergeKey;
+  if (listTypeExtension.empty()) listTypeExtension = other.listTypeExtension;
+  if (!haveListMapKeys) {
+    haveListMapKeys = other.haveListMapKeys;
+    listMapKeys = other.listMapKeys;
+  }
+  if (mapTypeExtension.empty()) mapTypeExtension = other.mapTypeExtension;
+  if (defaultValue == nullptr) defaultValue = other.defaultValue;
   interpretStrategies(*this);
 }
 
@@ -277,12 +314,19 @@ std::shared_ptr<const PatchSchemaNode> PatchSchemaNode::items() const {
 
 PatchSchema::PatchSchema() : node_(detail::PatchSchemaNode::unknownNode()) {}
 
-PatchSchema PatchSchema::fromOpenApiV3(std::shared_ptr<const core::Value> document,
-                                       std::string_view schemaName) {
+namespace {
+
+// The schema `schemaName` of the table at `tablePath` (components.schemas or definitions).
+std::shared_ptr<detail::PatchSchemaNode> rootNode(
+    std::shared_ptr<const core::Value> document, const core::Path& tablePath,
+    std::string_view refPrefix, std::string_view schemaName,
+    std::function<PatchSchema(std::string_view)> resolveMissing = {}) {
   if (document == nullptr) throw core::Error("OpenAPI document is null");
   auto context = std::make_shared<detail::SchemaContext>();
   context->document = std::move(document);
-  const core::Value* schemas = context->document->find(core::Path{"components", "schemas"});
+  context->refPrefix = refPrefix;
+  context->resolveMissing = std::move(resolveMissing);
+  const core::Value* schemas = context->document->find(tablePath);
   if (schemas != nullptr && schemas->isObject()) context->schemas = &schemas->asObject();
   const core::Value* root =
       context->schemas != nullptr ? context->schemas->find(schemaName) : nullptr;
@@ -291,7 +335,43 @@ PatchSchema PatchSchema::fromOpenApiV3(std::shared_ptr<const core::Value> docume
   }
   auto node = std::make_shared<detail::PatchSchemaNode>(context, *root);
   node->name = std::string(schemaName);
-  return PatchSchema(std::move(node));
+  return node;
+}
+
+// The name of the entry of `schemas` whose x-kubernetes-group-version-kind lists the GVK.
+std::optional<std::string> findSchemaByGvk(const core::Value* schemas, std::string_view group,
+                                           std::string_view version, std::string_view kind) {
+  if (schemas == nullptr || !schemas->isObject()) return std::nullopt;
+  for (const auto& member : schemas->asObject()) {
+    const core::Value* gvks = member.value.find("x-kubernetes-group-version-kind");
+    if (gvks == nullptr || !gvks->isArray()) continue;
+    for (const auto& gvk : gvks->asArray()) {
+      const core::Value& g = gvk["group"];
+      const core::Value& v = gvk["version"];
+      const core::Value& k = gvk["kind"];
+      std::string_view gs = g.isString() ? std::string_view(g.asString()) : "";
+      if (gs == group && v.isString() && v.asString() == version && k.isString() &&
+          k.asString() == kind) {
+        return member.key;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+PatchSchema PatchSchema::fromOpenApiV3(std::shared_ptr<const core::Value> document,
+                                       std::string_view schemaName) {
+  return PatchSchema(
+      rootNode(std::move(document), core::Path{"components", "schemas"}, kV3RefPrefix, schemaName));
+}
+
+PatchSchema PatchSchema::fromOpenApiV2(
+    std::shared_ptr<const core::Value> document, std::string_view definitionName,
+    std::function<PatchSchema(std::string_view)> resolveMissing) {
+  return PatchSchema(rootNode(std::move(document), core::Path{"definitions"}, kV2RefPrefix,
+                              definitionName, std::move(resolveMissing)));
 }
 
 PatchSchema PatchSchema::fromOpenApiV3(core::Value document, std::string_view schemaName) {
@@ -375,23 +455,14 @@ const std::string& PatchSchema::name() const noexcept {
 std::optional<std::string> findOpenApiSchemaName(const core::Value& document,
                                                  std::string_view group, std::string_view version,
                                                  std::string_view kind) {
-  const core::Value* schemas = document.find(core::Path{"components", "schemas"});
-  if (schemas == nullptr || !schemas->isObject()) return std::nullopt;
-  for (const auto& member : schemas->asObject()) {
-    const core::Value* gvks = member.value.find("x-kubernetes-group-version-kind");
-    if (gvks == nullptr || !gvks->isArray()) continue;
-    for (const auto& gvk : gvks->asArray()) {
-      const core::Value& g = gvk["group"];
-      const core::Value& v = gvk["version"];
-      const core::Value& k = gvk["kind"];
-      std::string_view gs = g.isString() ? std::string_view(g.asString()) : "";
-      if (gs == group && v.isString() && v.asString() == version && k.isString() &&
-          k.asString() == kind) {
-        return member.key;
-      }
-    }
-  }
-  return std::nullopt;
+  return findSchemaByGvk(document.find(core::Path{"components", "schemas"}), group, version, kind);
+}
+
+std::optional<std::string> findOpenApiV2DefinitionName(const core::Value& document,
+                                                       std::string_view group,
+                                                       std::string_view version,
+                                                       std::string_view kind) {
+  return findSchemaByGvk(document.find("definitions"), group, version, kind);
 }
 
 }  // namespace driftless::kube

@@ -3,7 +3,10 @@
 // refer to other resources by name are updated to the referral's new name.
 
 #include <map>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "driftless/kustomize/error.h"
@@ -14,7 +17,6 @@ namespace driftless::kustomize {
 namespace {
 
 using core::Value;
-using Candidates = std::vector<ResourcePtr>;
 
 // True when `suffix` ends `whole` (utils.SameEndingSubSlice compares from the end).
 bool sameEndingSubSlice(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -39,22 +41,88 @@ bool prefixesSuffixesEqual(const Resource& r, const Resource& o, bool allowEmpty
   return sameEndingSubSlice(rp, op) && sameEndingSubSlice(rs, os);
 }
 
+// The resources with the ids they have while references are fixed (fixing references changes
+// referrers' fields, never ids), indexed by previous name: a referrer looks only at resources
+// that were once called by the name it holds, instead of scanning every resource.
+struct Snapshot {
+  explicit Snapshot(const std::vector<ResourcePtr>& list) : resources(list) {
+    for (std::size_t i = 0; i < resources.size(); ++i) {
+      curIds.push_back(resources[i]->curId());
+      prevIds.push_back(resources[i]->prevIds());
+      for (const auto& id : prevIds.back()) {
+        auto& slot = byPrevName[id.name];
+        if (slot.empty() || slot.back() != i) slot.push_back(i);
+      }
+    }
+  }
+  [[nodiscard]] const ResId& orgId(std::size_t i) const {
+    return prevIds[i].empty() ? curIds[i] : prevIds[i].front();
+  }
+
+  const std::vector<ResourcePtr>& resources;
+  std::vector<ResId> curIds;
+  std::vector<std::vector<ResId>> prevIds;
+  std::unordered_map<std::string, std::vector<std::size_t>> byPrevName;
+};
+
+using Indices = std::vector<std::size_t>;
+
 template <typename F>
-Candidates sieve(const Candidates& in, F keep) {
-  Candidates out;
-  for (const auto& r : in) {
-    if (keep(*r)) out.push_back(r);
+Indices sieve(const Indices& in, F keep) {
+  Indices out;
+  for (std::size_t i : in) {
+    if (keep(i)) out.push_back(i);
   }
   return out;
 }
 
+// The referrals a referrer could name (ResMap::subsetThatCouldBeReferencedBy): same namespace,
+// cluster-scoped, or a RoleBinding's ServiceAccount subject namespaces.
+class Reach {
+ public:
+  Reach(const Snapshot& snap, const Resource& referrer, const ResId& referrerId)
+      : snap_(snap), referrerId_(referrerId), all_(referrerId.gvk.isClusterScoped()) {
+    if (all_ || referrer.kind() != "RoleBinding") return;
+    const core::Value& subjects = referrer.obj()["subjects"];
+    if (!subjects.isArray()) return;
+    for (const auto& s : subjects.asArray()) {
+      const core::Value* ns = s.find("namespace");
+      const core::Value* kind = s.find("kind");
+      if (ns == nullptr || kind == nullptr || !kind->isString() ||
+          kind->asString() != "ServiceAccount") {
+        continue;
+      }
+      if (!ns->isString()) {
+        throw KustomizeError("Invalid Input: namespace is blank for resource \"" +
+                             referrerId.toString() + "\"\n");
+      }
+      bindingNamespaces_.insert(ns->asString());
+    }
+  }
+
+  [[nodiscard]] bool operator()(std::size_t i) const {
+    const ResId& id = snap_.curIds[i];
+    return all_ || id.gvk.isClusterScoped() || id.isNsEquals(referrerId_) ||
+           bindingNamespaces_.count(id.ns) > 0;
+  }
+
+ private:
+  const Snapshot& snap_;
+  const ResId& referrerId_;
+  bool all_;
+  std::set<std::string> bindingNamespaces_;
+};
+
 class Referrer {
  public:
-  Referrer(ResourcePtr referrer, FieldSpec spec, Gvk target, Candidates candidates)
-      : referrer_(std::move(referrer)),
+  Referrer(const Snapshot& snap, ResourcePtr referrer, const ResId& referrerId, const Reach& reach,
+           FieldSpec spec, Gvk target)
+      : snap_(snap),
+        referrer_(std::move(referrer)),
+        referrerId_(referrerId),
+        reach_(reach),
         spec_(std::move(spec)),
-        target_(std::move(target)),
-        candidates_(std::move(candidates)) {}
+        target_(std::move(target)) {}
 
   void run() {
     spec_.gvk = referrer_->gvk();
@@ -63,7 +131,7 @@ class Referrer {
                      FieldSetter{[this](Value& node) { set(node); }, Value::Type::Null});
     } catch (const KustomizeError& e) {
       throw KustomizeError("updating name reference in '" + spec_.path + "' field of '" +
-                           referrer_->curId().toString() + "': " + e.what());
+                           referrerId_.toString() + "': " + e.what());
     }
   }
 
@@ -90,91 +158,107 @@ class Referrer {
     }
   }
 
+  // Resources within reach once called `name`, in resource order.
+  [[nodiscard]] Indices named(const std::string& name) const {
+    auto it = snap_.byPrevName.find(name);
+    if (it == snap_.byPrevName.end()) return {};
+    return sieve(it->second, reach_);
+  }
+
   void setScalar(Value& node) {
-    ResourcePtr referral = select(node.asString(), candidates_, false);
+    ResourcePtr referral = select(named(node.asString()), false);
     if (!referral) return;
-    referral->appendRefBy(referrer_->curId());
+    referral->appendRefBy(referrerId_);
     node = Value(referral->name());
+  }
+
+  // True when some resource within reach has the namespace `ns` by its original id.
+  [[nodiscard]] bool anyOriginallyIn(const std::string& ns) const {
+    for (std::size_t i = 0; i < snap_.resources.size(); ++i) {
+      if (reach_(i) && snap_.orgId(i).effectiveNamespace() == ns) return true;
+    }
+    return false;
   }
 
   void setMapping(Value& node) {
     const Value* nameNode = node.find("name");
     if (nameNode == nullptr) throw KustomizeError("path config error; no 'name' field in node");
-    Candidates candidates = candidates_;
+    const std::string oldName = scalarString(*nameNode);
+    Indices candidates = named(oldName);
     if (const Value* nsNode = node.find("namespace")) {
       const std::string ns = scalarString(*nsNode);
-      candidates = sieve(candidates_,
-                         [&](const Resource& r) { return r.orgId().effectiveNamespace() == ns; });
-      if (candidates.empty()) {
-        candidates = sieve(candidates_,
-                           [&](const Resource& r) { return r.curId().effectiveNamespace() == ns; });
+      if (anyOriginallyIn(ns)) {
+        candidates = sieve(
+            candidates, [&](std::size_t i) { return snap_.orgId(i).effectiveNamespace() == ns; });
+      } else {
+        candidates = sieve(
+            candidates, [&](std::size_t i) { return snap_.curIds[i].effectiveNamespace() == ns; });
       }
     }
-    const std::string oldName = scalarString(*nameNode);
-    ResourcePtr referral = select(oldName, candidates, true);
+    ResourcePtr referral = select(candidates, true);
     if (!referral) return;
-    referral->appendRefBy(referrer_->curId());
+    referral->appendRefBy(referrerId_);
     if (referral->name() == oldName && referral->ns().empty()) return;
     node.asObject().set("name", Value(referral->name()));
     if (!referral->ns().empty()) node.asObject().set("namespace", Value(referral->ns()));
   }
 
-  ResourcePtr select(const std::string& oldName, Candidates c, bool withNamespace) {
-    c = sieve(c, [&](const Resource& r) {
-      for (const auto& id : r.prevIds()) {
-        if (id.name == oldName) return true;
-      }
-      return false;
-    });
-    c = sieve(c, [&](const Resource& r) { return anyPrevIdSelectedBy(r, target_); });
-    if (spec_.path.size() >= 12 &&
-        spec_.path.compare(spec_.path.size() - 12, 12, "roleRef/name") == 0) {
-      const Value& roleRef = referrer_->obj()["roleRef"];
+  // Narrows resources once called by the old name down to the referral.
+  ResourcePtr select(Indices c, bool withNamespace) {
+    c = sieve(c, [&](std::size_t i) { return anyPrevIdSelectedBy(i, target_); });
+    if (spec_.path.ends_with("roleRef/name")) {
+      const Value& roleRef = std::as_const(*referrer_).obj()["roleRef"];
       const Value* group = roleRef.find("apiGroup");
       const Value* kind = roleRef.find("kind");
       if (group != nullptr && kind != nullptr) {
         Gvk g{scalarString(*group), "", scalarString(*kind)};
-        c = sieve(c, [&](const Resource& r) { return anyPrevIdSelectedBy(r, g); });
+        c = sieve(c, [&](std::size_t i) { return anyPrevIdSelectedBy(i, g); });
       }
     }
-    const ResId referrerId = referrer_->curId();
-    if (!referrerId.gvk.isClusterScoped()) {
-      c = sieve(c, [&](const Resource& r) {
-        const ResId id = r.curId();
-        return id.gvk.isClusterScoped() || r.kind() == "ServiceAccount" ||
-               referrerId.isNsEquals(id);
+    if (!referrerId_.gvk.isClusterScoped()) {
+      c = sieve(c, [&](std::size_t i) {
+        const ResId& id = snap_.curIds[i];
+        return id.gvk.isClusterScoped() || id.gvk.kind == "ServiceAccount" ||
+               referrerId_.isNsEquals(id);
       });
     }
-    if (c.size() == 1) return c.front();
-    c = sieve(c, [&](const Resource& r) { return prefixesSuffixesEqual(r, *referrer_, true); });
+    if (c.size() == 1) return snap_.resources[c.front()];
+    return disambiguate(c, withNamespace);
+  }
+
+  ResourcePtr disambiguate(Indices c, bool withNamespace) {
+    auto res = [&](std::size_t i) -> const Resource& { return *snap_.resources[i]; };
+    c = sieve(c, [&](std::size_t i) { return prefixesSuffixesEqual(res(i), *referrer_, true); });
     if (c.size() > 1) {
-      c = sieve(c, [&](const Resource& r) { return prefixesSuffixesEqual(r, *referrer_, false); });
+      c = sieve(c, [&](std::size_t i) { return prefixesSuffixesEqual(res(i), *referrer_, false); });
     }
-    if (c.size() == 1) return c.front();
+    if (c.size() == 1) return snap_.resources[c.front()];
     if (c.empty()) return nullptr;
     bool identical = true;
-    for (const auto& r : c) {
-      identical = identical && r->name() == c.front()->name() &&
-                  (!withNamespace || r->ns() == c.front()->ns());
+    for (std::size_t i : c) {
+      identical = identical && res(i).name() == res(c.front()).name() &&
+                  (!withNamespace || res(i).ns() == res(c.front()).ns());
     }
-    if (identical) return c.front();
+    if (identical) return snap_.resources[c.front()];
     std::string ids;
-    for (std::size_t i = 0; i < c.size(); ++i)
-      ids += (i > 0 ? ", " : "") + c[i]->curId().toString();
+    for (std::size_t k = 0; k < c.size(); ++k)
+      ids += (k > 0 ? ", " : "") + snap_.curIds[c[k]].toString();
     throw KustomizeError("found multiple possible referrals: " + ids);
   }
 
-  static bool anyPrevIdSelectedBy(const Resource& r, const Gvk& g) {
-    for (const auto& id : r.prevIds()) {
+  [[nodiscard]] bool anyPrevIdSelectedBy(std::size_t i, const Gvk& g) const {
+    for (const auto& id : snap_.prevIds[i]) {
       if (id.gvk.isSelected(g)) return true;
     }
     return false;
   }
 
+  const Snapshot& snap_;
   ResourcePtr referrer_;
+  const ResId& referrerId_;
+  const Reach& reach_;
   FieldSpec spec_;
   Gvk target_;
-  Candidates candidates_;
 };
 
 }  // namespace
@@ -200,10 +284,12 @@ void fixNameReferences(ResMap& m, const std::vector<NameBackReferences>& backRef
       }
     }
   }
+  const Snapshot snap(resources);
   for (const auto& r : order) {
-    Candidates candidates = m.subsetThatCouldBeReferencedBy(*r);
+    const ResId referrerId = r->curId();
+    const Reach reach(snap, *r, referrerId);
     for (const auto& job : jobs[r.get()]) {
-      Referrer(r, job.spec, job.target, candidates).run();
+      Referrer(snap, r, referrerId, reach, job.spec, job.target).run();
     }
   }
 }

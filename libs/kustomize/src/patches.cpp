@@ -43,6 +43,9 @@ std::optional<Value> jsonPatchFromText(std::string_view text) {
     Value ops = text.front() == '['
                     ? core::parseJson(text)
                     : core::parseYaml(text, {.schema = core::YamlSchema::Kubernetes});
+    // YAML without content (comments, blank lines) converts to JSON `null`, which decodes as an
+    // empty patch upstream.
+    if (ops.isNull()) return Value(core::Array{});
     if (!ops.isArray()) return std::nullopt;
     for (const auto& op : ops.asArray()) {
       if (!op.isObject()) return std::nullopt;
@@ -53,19 +56,49 @@ std::optional<Value> jsonPatchFromText(std::string_view text) {
   }
 }
 
-void applyToSelected(ResMap& m, const std::vector<ResourcePtr>& selected, const Resource& patch) {
+void applyToSelected(ResMap& m, const std::vector<ResourcePtr>& selected, const Resource& patch,
+                     const OpenApi& schemas) {
   for (const auto& res : selected) {
     Resource copy = patch;
     copy.setGvk(res->gvk());
     copy.setKind(patch.kind());
-    applySmPatch(*res, copy);
+    applySmPatch(*res, copy, schemas);
   }
   m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
 }
 
+bool isInternalAnnotation(std::string_view key) {
+  return key.starts_with(kAnnoPrefix) || key == "config.kubernetes.io/path" ||
+         key == "config.kubernetes.io/index" || key == "config.k8s.io/id";
+}
+
+// A JSON patch keeps the resource's internal annotations (PatchJson6902Transformer restores
+// them after the patch, so replacing metadata.annotations does not lose build state) and, as
+// kyaml's SetAnnotations, leaves no empty annotations map.
+void applyJsonPatchTo(Resource& res, const Value& ops) {
+  std::vector<std::pair<std::string, std::string>> internal;
+  if (res.annotations().isObject()) {
+    for (const auto& member : res.annotations().asObject()) {
+      if (isInternalAnnotation(member.key)) {
+        internal.emplace_back(member.key, scalarString(member.value));
+      }
+    }
+  }
+  try {
+    res.obj() = kube::applyJsonPatch(res.obj(), ops);
+  } catch (const core::Error& e) {
+    throw KustomizeError(e.what());
+  }
+  for (const auto& [key, value] : internal)
+    res.setAnnotation(key, value);
+  if (res.annotations().isObject() && res.annotations().asObject().empty()) {
+    res.obj()["metadata"].asObject().erase("annotations");
+  }
+}
+
 }  // namespace
 
-void applySmPatch(Resource& target, const Resource& patch) {
+void applySmPatch(Resource& target, const Resource& patch, const OpenApi& schemas) {
   const std::string name = target.name();
   const std::string ns = target.ns();
   const std::string kind = target.kind();
@@ -80,7 +113,7 @@ void applySmPatch(Resource& target, const Resource& patch) {
       if (a->asObject().empty()) md->asObject().erase("annotations");
     }
   }
-  const kube::PatchSchema schema = builtinPatchSchema(target.gvk());
+  const kube::PatchSchema schema = schemas.schemaFor(target.gvk());
   try {
     target.obj() = kube::applyStrategicMergePatch(target.obj(), p, schema);
   } catch (const core::Error& e) {
@@ -95,7 +128,7 @@ void applySmPatch(Resource& target, const Resource& patch) {
   target.setNamespace(ns);
 }
 
-void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr,
+void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr, const OpenApi& schemas,
                                 const std::vector<std::string>& entries) {
   std::vector<ResourcePtr> patches;
   for (const auto& entry : entries) {
@@ -115,11 +148,11 @@ void applyPatchesStrategicMerge(ResMap& m, const Loader& ldr,
   }
   for (const auto& patch : patches) {
     ResourcePtr target = m.byId(patch->orgId());
-    applyToSelected(m, {target}, *patch);
+    applyToSelected(m, {target}, *patch, schemas);
   }
 }
 
-void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
+void applyPatch(ResMap& m, const Loader& ldr, const OpenApi& schemas, const Patch& patch) {
   const std::string inlineText = trimSpace(patch.patch);
   if (inlineText.empty() && patch.path.empty()) {
     throw KustomizeError("must specify one of patch and path");
@@ -150,11 +183,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
     if (!patch.target) throw KustomizeError("must specify a target for JSON patch " + source);
     for (const auto& res : m.select(*patch.target)) {
       res->storePreviousId();
-      try {
-        res->obj() = kube::applyJsonPatch(res->obj(), *json);
-      } catch (const core::Error& e) {
-        throw KustomizeError(e.what());
-      }
+      applyJsonPatchTo(*res, *json);
     }
     return;
   }
@@ -169,7 +198,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
           "`patches.target` field: " +
           source);
     }
-    applyToSelected(m, m.select(*patch.target), *sm->front());
+    applyToSelected(m, m.select(*patch.target), *sm->front(), schemas);
     return;
   }
   for (const auto& p : *sm) {
@@ -180,7 +209,7 @@ void applyPatch(ResMap& m, const Loader& ldr, const Patch& patch) {
       throw KustomizeError("no resource matches strategic merge patch \"" + p->orgId().toString() +
                            "\": " + e.what());
     }
-    applySmPatch(*target, *p);
+    applySmPatch(*target, *p, schemas);
   }
   m.retain([](const Resource& r) { return !r.isNilOrEmpty(); });
 }
@@ -191,13 +220,8 @@ void applyPatchJson6902(ResMap& m, const Loader& ldr, const Patch& patch) {
   auto ops = jsonPatchFromText(trimSpace(text));
   if (!ops) throw KustomizeError("unable to parse JSON patch");
   Selector s = *patch.target;
-  for (const auto& res : m.select(s)) {
-    try {
-      res->obj() = kube::applyJsonPatch(res->obj(), *ops);
-    } catch (const core::Error& e) {
-      throw KustomizeError(e.what());
-    }
-  }
+  for (const auto& res : m.select(s))
+    applyJsonPatchTo(*res, *ops);
 }
 
 }  // namespace driftless::kustomize

@@ -103,7 +103,8 @@ void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr,
                        config.orgId().toString());
 }
 
-void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr) {
+void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr,
+                           const OpenApi& schemas) {
   if (!config.gvk().group.empty() || config.gvk().version != "builtin") {
     throw KustomizeError("external plugins disabled; unable to load " + config.orgId().toString());
   }
@@ -134,7 +135,7 @@ void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr)
     transformReplicas(m, Replica{str(r, "name"), r["count"].isInt() ? r["count"].asInt() : 0},
                       specs);
   } else if (kind == "PatchTransformer") {
-    applyPatch(m, ldr, patchArgs(c));
+    applyPatch(m, ldr, schemas, patchArgs(c));
   } else if (kind == "PatchJson6902Transformer") {
     Patch p = patchArgs(c);
     p.patch = str(c, "jsonOp");
@@ -142,7 +143,7 @@ void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr)
   } else if (kind == "PatchStrategicMergeTransformer") {
     std::vector<std::string> entries = strings(c["paths"]);
     if (!str(c, "patches").empty()) entries.push_back(str(c, "patches"));
-    applyPatchesStrategicMerge(m, ldr, entries);
+    applyPatchesStrategicMerge(m, ldr, schemas, entries);
   } else if (kind == "ReplacementTransformer") {
     applyReplacements(m, ldr, c["replacements"]);
   } else if (kind == "HashTransformer") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <unordered_set>
 #include <utility>
 
 #include "driftless/kube/selector.h"
@@ -36,18 +37,28 @@ bool matchSelectorMap(const std::string& selector, const core::Value& map) {
 }  // namespace
 
 void ResMap::append(ResourcePtr res) {
-  const ResId id = res->curId();
-  for (const auto& r : list_) {
-    if (r->curId().equals(id)) {
-      throw KustomizeError("may not add resource with an already registered id: " + id.toString());
-    }
-  }
-  list_.push_back(std::move(res));
+  appendAll(std::vector<ResourcePtr>{std::move(res)});
 }
 
 void ResMap::appendAll(const ResMap& other) {
-  for (const auto& r : other.list_)
-    append(r);
+  appendAll(other.list_);
+}
+
+void ResMap::appendAll(const std::vector<ResourcePtr>& resources) {
+  if (resources.empty()) return;
+  // One pass over the present ids, then a lookup per new resource: appending n resources one at
+  // a time would cost O(n^2) id comparisons.
+  std::unordered_set<std::string> ids;
+  ids.reserve(list_.size() + resources.size());
+  for (const auto& r : list_)
+    ids.insert(r->curId().equalityKey());
+  for (const auto& res : resources) {
+    const ResId id = res->curId();
+    if (!ids.insert(id.equalityKey()).second) {
+      throw KustomizeError("may not add resource with an already registered id: " + id.toString());
+    }
+    list_.push_back(res);
+  }
 }
 
 void ResMap::absorbAll(const ResMap& other) {

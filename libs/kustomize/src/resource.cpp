@@ -125,9 +125,8 @@ bool Gvk::isSelected(const Gvk& s) const {
 }
 
 bool Gvk::isClusterScoped() const {
-  const std::string av = apiVersion();
   for (const auto& t : kClusterScoped) {
-    if (t.kind == kind && t.apiVersion == av) return true;
+    if (t.kind == kind && t.apiVersion == apiVersion()) return true;
   }
   return false;
 }
@@ -144,6 +143,14 @@ bool ResId::isNsEquals(const ResId& o) const {
 
 bool ResId::equals(const ResId& o) const {
   return name == o.name && gvk == o.gvk && isNsEquals(o);
+}
+
+std::string ResId::equalityKey() const {
+  std::string key;
+  key.append(name).append(1, '\0').append(gvk.group).append(1, '\0');
+  key.append(gvk.version).append(1, '\0').append(gvk.kind).append(1, '\0');
+  key.append(effectiveNamespace());
+  return key;
 }
 
 bool ResId::isSelectedBy(const ResId& s) const {
@@ -412,6 +419,9 @@ void Resource::removeBuildAnnotations() {
 
 }  // namespace driftless::kustomize
 
+#include <deque>
+#include <iterator>
+
 #include "driftless/core/yaml.h"
 
 namespace driftless::kustomize {
@@ -424,24 +434,38 @@ std::string metaString(const core::Value& doc) {
          "}}";
 }
 
-void addResource(std::vector<ResourcePtr>& out, core::Value doc) {
+std::string goTypeName(const core::Value& v) {
+  if (v.isObject()) return "map[string]interface {}";
+  if (v.isString()) return "string";
+  if (v.isBool()) return "bool";
+  if (v.isInt() || v.isDouble()) return "float64";
+  return "interface {}";
+}
+
+// Checks one document and appends it to `out`, or, for a FooList with `items`, queues the items
+// behind the remaining documents (inlineAnyEmbeddedLists).
+void addResource(std::vector<ResourcePtr>& out, std::deque<core::Value>& queue, core::Value doc) {
   if (doc.isNull() || (doc.isObject() && doc.asObject().empty())) return;
   if (!doc.isObject()) {
     throw KustomizeError("wrong node kind: expected MappingNode but got " +
                          std::string(doc.isArray() ? "SequenceNode" : "ScalarNode") +
                          ": node contents:\n" + core::toYaml(doc));
   }
-  const std::string kind = scalarString(doc["kind"]);
-  if (kind.empty()) throw KustomizeError("missing kind in object " + metaString(doc));
-  const bool isList = kind.size() >= 4 && kind.compare(kind.size() - 4, 4, "List") == 0;
-  if (isList && doc["items"].isArray()) {
-    core::Value items = doc["items"];
-    for (auto& item : items.asArray())
-      addResource(out, std::move(item));
+  const core::Value& view = doc;
+  const std::string kind = scalarString(view["kind"]);
+  if (kind.empty()) throw KustomizeError("missing kind in object " + metaString(view));
+  const bool isList = kind.ends_with("List");
+  if (const core::Value* items = view.find("items"); isList && items != nullptr) {
+    if (items->isNull()) return;  // an empty list
+    if (!items->isArray()) {
+      throw KustomizeError("expected array in " + kind + "/items, but found " + goTypeName(*items));
+    }
+    for (auto& item : doc["items"].asArray())
+      queue.push_back(std::move(item));
     return;
   }
-  if (!isList && scalarString(doc["metadata"]["name"]).empty()) {
-    throw KustomizeError("missing metadata.name in object " + metaString(doc));
+  if (!isList && scalarString(view["metadata"]["name"]).empty()) {
+    throw KustomizeError("missing metadata.name in object " + metaString(view));
   }
   out.push_back(std::make_shared<Resource>(std::move(doc)));
 }
@@ -465,8 +489,13 @@ std::vector<ResourcePtr> resourcesFromBytes(std::string_view text) {
     throw KustomizeError(std::string("MalformedYAMLError: ") + e.what());
   }
   std::vector<ResourcePtr> out;
-  for (auto& d : docs)
-    addResource(out, std::move(d));
+  std::deque<core::Value> queue(std::make_move_iterator(docs.begin()),
+                                std::make_move_iterator(docs.end()));
+  while (!queue.empty()) {
+    core::Value doc = std::move(queue.front());
+    queue.pop_front();
+    addResource(out, queue, std::move(doc));
+  }
   return out;
 }
 

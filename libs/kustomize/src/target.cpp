@@ -76,8 +76,7 @@ void KustTarget::accumulateResources(ResAccumulator& ra, const std::vector<std::
           r->setAnnotation(kOriginAnnotation, origin);
       }
       try {
-        for (auto& r : loaded)
-          ra.resources.append(r);
+        ra.resources.appendAll(loaded);
       } catch (const std::exception& e) {
         rethrowPrefixed("merging resources from '" + path + "': ", e);
       }
@@ -127,6 +126,8 @@ void KustTarget::accumulateDirectory(ResAccumulator& ra, const Loader& ldr, cons
   }
   sub->k_.buildMetadata = k_.buildMetadata;
   if (originPath_) sub->originPath_ = joinPath(*originPath_, path);
+  sub->openapi_ = openapi_;
+  openapi_->set(sub->k_.openapi, ldr, false);
   if (isComponent && !sub->k_.isComponent()) {
     throw KustomizeError("expected kind 'Component' for path '" + ldr.rootString() + "' but got '" +
                          sub->k_.kind + "'");
@@ -226,11 +227,11 @@ void KustTarget::runTransformers(ResAccumulator& ra) {
   ResMap& m = ra.resources;
   const TransformerConfig& tc = ra.config;
   if (!k_.patchesStrategicMerge.empty()) {
-    applyPatchesStrategicMerge(m, ldr_, k_.patchesStrategicMerge);
+    applyPatchesStrategicMerge(m, ldr_, *openapi_, k_.patchesStrategicMerge);
     trackTransformer(m, "PatchStrategicMergeTransformer");
   }
   for (const auto& p : k_.patches) {
-    applyPatch(m, ldr_, p);
+    applyPatch(m, ldr_, *openapi_, p);
     trackTransformer(m, "PatchTransformer");
   }
   if (!k_.ns.empty()) {
@@ -300,7 +301,7 @@ void KustTarget::runConfiguredPlugins(ResAccumulator& ra, const std::vector<std:
         rethrowPrefixed("merging from generator: ", e);
       }
     } else {
-      runBuiltinTransformer(*config, ra.resources, ldr_);
+      runBuiltinTransformer(*config, ra.resources, ldr_, *openapi_);
       if (origin) addTransformerAnnotation(ra.resources, *origin);
     }
   }
@@ -320,6 +321,7 @@ void ResAccumulator::mergeVars(const core::Value& incoming) {
 
 ResMap KustTarget::makeCustomizedResMap() {
   if (!k_.buildMetadata.empty()) originPath_ = "";
+  openapi_->set(k_.openapi, ldr_, true);
   ResAccumulator ra = accumulateTarget(ResAccumulator{});
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);

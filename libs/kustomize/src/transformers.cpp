@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <unordered_map>
 
 #include "driftless/kustomize/error.h"
 
@@ -95,12 +96,18 @@ void transformName(ResMap& m, const std::string& affix, const FsSlice& specs, bo
 
 void transformNamespace(ResMap& m, const std::string& ns, const FsSlice& specs) {
   if (ns.empty()) return;
+  // How many resources have each current id, kept up to date as resources move, so that each
+  // conflict check is a lookup rather than a scan.
+  std::unordered_map<std::string, int> counts;
+  for (const auto& r : m.resources())
+    ++counts[r->curId().equalityKey()];
   for (const auto& r : m.resources()) {
     if (r->isNilOrEmpty()) continue;
+    --counts[r->curId().equalityKey()];
     r->storePreviousId();
     setNamespaceOn(*r, ns, specs);
     const ResId id = r->curId();
-    if (m.byCurrentId([&](const ResId& x) { return id.equals(x); }).size() != 1) {
+    if (++counts[id.equalityKey()] != 1) {
       throw KustomizeError("namespace transformation produces ID conflict: " + id.toString());
     }
   }
@@ -311,16 +318,27 @@ void sortResources(ResMap& m, const SortOptions& options) {
     order[first[i]] = -static_cast<int>(first.size()) + static_cast<int>(i);
   for (std::size_t i = 0; i < last.size(); ++i)
     order[last[i]] = 1 + static_cast<int>(i);
-  std::vector<std::pair<ResId, ResourcePtr>> items;
-  for (const auto& r : m.resources())
-    items.emplace_back(r->curId(), r);
-  std::stable_sort(items.begin(), items.end(), [&](const auto& a, const auto& b) {
-    if (!(a.first.gvk == b.first.gvk)) return legacyGvkLess(a.first.gvk, b.first.gvk, order);
-    return legacyIdString(a.first) < legacyIdString(b.first);
+  struct Item {
+    ResId id;
+    std::string idString;
+    ResourcePtr resource;
+  };
+  std::vector<Item> items;
+  for (const auto& r : m.resources()) {
+    ResId id = r->curId();
+    std::string idString = legacyIdString(id);
+    items.push_back(Item{std::move(id), std::move(idString), r});
+  }
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (!(a.id.gvk == b.id.gvk)) return legacyGvkLess(a.id.gvk, b.id.gvk, order);
+    return a.idString < b.idString;
   });
+  std::vector<ResourcePtr> sorted;
+  sorted.reserve(items.size());
+  for (auto& item : items)
+    sorted.push_back(std::move(item.resource));
   m.clear();
-  for (auto& [id, r] : items)
-    m.append(r);
+  m.appendAll(sorted);
 }
 
 }  // namespace driftless::kustomize

@@ -14,4 +14,8 @@ namespace driftless::k8s {
 kube::PatchSchema builtinPatchSchema(std::string_view group, std::string_view version,
                                      std::string_view kind);
 
+// The schema named `schemaName` in the embedded documents (e.g.
+// "io.k8s.api.core.v1.PodTemplateSpec"), or PatchSchema::unknown(). Thread-safe.
+kube::PatchSchema builtinPatchSchemaNamed(std::string_view schemaName);
+
 }  // namespace driftless::k8s

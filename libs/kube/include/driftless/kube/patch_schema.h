@@ -10,6 +10,7 @@
 // keys, so lists are replaced and maps are merged, exactly like JSON merge patch.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,15 @@ class PatchSchema {
                                    std::string_view schemaName);
   static PatchSchema fromOpenApiV3(core::Value document, std::string_view schemaName);
 
+  // A schema from an OpenAPI v2 (swagger) document: `definitionName` names an entry of
+  // `definitions`; references are `$ref: #/definitions/<name>`. A reference to a definition the
+  // document lacks is given to `resolveMissing` (when set), which returns that definition's
+  // schema from elsewhere (kyaml resolves such references in the built-in Kubernetes schema) or
+  // the unknown schema. Throws core::Error when the document has no such definition.
+  static PatchSchema fromOpenApiV2(
+      std::shared_ptr<const core::Value> document, std::string_view definitionName,
+      std::function<PatchSchema(std::string_view)> resolveMissing = {});
+
   // A schema from one self-contained JSON schema, such as a CRD's openAPIV3Schema. References
   // into components.schemas are not available.
   static PatchSchema fromJsonSchema(core::Value schema);
@@ -114,6 +124,7 @@ class PatchSchema {
   [[nodiscard]] const std::string& name() const noexcept;
 
  private:
+  friend class detail::PatchSchemaNode;
   explicit PatchSchema(std::shared_ptr<const detail::PatchSchemaNode> node)
       : node_(std::move(node)) {}
 
@@ -125,5 +136,11 @@ class PatchSchema {
 std::optional<std::string> findOpenApiSchemaName(const core::Value& document,
                                                  std::string_view group, std::string_view version,
                                                  std::string_view kind);
+
+// The same for an OpenAPI v2 (swagger) document: the name of the entry of `definitions`.
+std::optional<std::string> findOpenApiV2DefinitionName(const core::Value& document,
+                                                       std::string_view group,
+                                                       std::string_view version,
+                                                       std::string_view kind);
 
 }  // namespace driftless::kube

@@ -4,6 +4,7 @@
 // a kind such as PatchTransformer or ConfigMapGenerator, and the plugin's own fields).
 
 #include "driftless/kustomize/loader.h"
+#include "driftless/kustomize/openapi.h"
 #include "driftless/kustomize/origin.h"
 #include "driftless/kustomize/res_map.h"
 
@@ -14,6 +15,7 @@ namespace driftless::kustomize {
 void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr,
                          const Origin* origin);
 // Runs one built-in transformer over `m`.
-void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr);
+void runBuiltinTransformer(const Resource& config, ResMap& m, const Loader& ldr,
+                           const OpenApi& schemas);
 
 }  // namespace driftless::kustomize

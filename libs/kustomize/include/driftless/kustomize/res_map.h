@@ -32,6 +32,8 @@ class ResMap {
   // Appends; throws when a resource with the same current id is present.
   void append(ResourcePtr res);
   void appendAll(const ResMap& other);
+  // Appends in order; throws on the first id already present (earlier ones stay appended).
+  void appendAll(const std::vector<ResourcePtr>& resources);
   // Adds generated resources: new ids are appended, existing ones merged or replaced as their
   // generator behavior says.
   void absorbAll(const ResMap& other);

@@ -37,6 +37,8 @@ struct ResId {
   // "_non_namespaceable_" for cluster-scoped types, "default" for an empty namespace.
   [[nodiscard]] std::string effectiveNamespace() const;
   [[nodiscard]] bool equals(const ResId& o) const;
+  // A string equal for exactly the ids equals() calls equal (for hashing).
+  [[nodiscard]] std::string equalityKey() const;
   [[nodiscard]] bool isNsEquals(const ResId& o) const;
   [[nodiscard]] bool isSelectedBy(const ResId& selector) const;
   // `Kind.version.group/name.namespace`.

@@ -3,6 +3,7 @@
 // A kustomization directory being built (api/internal/target KustTarget) and the accumulator of
 // its resources, transformer configuration and vars (api/internal/accumulator).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "driftless/kustomize/field_spec.h"
 #include "driftless/kustomize/kustomization.h"
 #include "driftless/kustomize/loader.h"
+#include "driftless/kustomize/openapi.h"
 #include "driftless/kustomize/origin.h"
 #include "driftless/kustomize/res_map.h"
 
@@ -59,6 +61,8 @@ class KustTarget {
   Loader ldr_;
   Kustomization k_;
   std::string fileName_;
+  // The build's OpenAPI schema, shared with bases and components.
+  std::shared_ptr<OpenApi> openapi_ = std::make_shared<OpenApi>();
   // Origin tracking (buildMetadata set at the top): this kustomization's path from the top.
   std::optional<std::string> originPath_;
 };
