@@ -13,24 +13,12 @@
 #include "driftless/runtime/metrics.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
+#include "test_util.h"
 
 namespace driftless::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-core::Logger quiet() {
-  return core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
 
 const core::Value* condition(const core::Value& obj, const std::string& type) {
   const core::Value& conds = obj["status"]["conditions"];
@@ -47,7 +35,7 @@ std::string status(const core::Value& obj, const std::string& type) {
 
 struct Fixture {
   ControlPlane cp;
-  kube::ClientPtr client = kube::makeClient(cp.config(), quiet());
+  kube::ClientPtr client = kube::makeClient(cp.config(), quietLogger());
   std::unique_ptr<runtime::Cache> cache;
   runtime::Metrics metrics;
   std::unique_ptr<GreetingReconciler> reconciler;
@@ -66,7 +54,7 @@ struct Fixture {
         return false;
       }
     }));
-    cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quiet());
+    cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quietLogger());
     runtime::ObjectReconcilerOptions opts;
     opts.fieldManager = "greeting-controller";
     opts.cache = &cache->informer(kGreetingGvk);
@@ -76,13 +64,13 @@ struct Fixture {
       std::lock_guard lock(eventsMutex);
       events.push_back(std::string(warning ? "Warning " : "Normal ") + std::string(reason));
     };
-    reconciler = std::make_unique<GreetingReconciler>(*client, opts, quiet());
+    reconciler = std::make_unique<GreetingReconciler>(*client, opts, quietLogger());
     runtime::ControllerOptions copts;
     copts.name = "greeting";
     copts.concurrent = 2;
     copts.backoff.minDelay = 50ms;
     copts.backoff.maxDelay = 500ms;
-    controller = std::make_unique<runtime::Controller>(copts, *reconciler, quiet(), &metrics);
+    controller = std::make_unique<runtime::Controller>(copts, *reconciler, quietLogger(), &metrics);
     controller->watchFor(cache->informer(kGreetingGvk));
     cache->start();
     REQUIRE(cache->waitForSync(10s));

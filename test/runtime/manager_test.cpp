@@ -19,36 +19,12 @@
 #include "driftless/runtime/manager.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
+#include "test_util.h"
 
 namespace driftless::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-core::Logger quiet() {
-  return core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
-
-std::uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string httpGet(std::uint16_t port, const std::string& path) {
   return run("curl -s -m 5 -w '\\n%{http_code}' http://127.0.0.1:" + std::to_string(port) + path)
@@ -105,7 +81,7 @@ class Child {
 
 TEST_CASE("Manager: endpoints, leader election, events and a SIGTERM drain", "[runtime][manager]") {
   ControlPlane cp;
-  auto client = kube::makeClient(cp.config(), quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
   client->create(greetingCrd());
   REQUIRE(eventually([&] {
     try {

@@ -19,6 +19,7 @@
 #include "driftless/runtime/patch_helper.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
+#include "test_util.h"
 
 namespace driftless::test {
 namespace {
@@ -27,20 +28,6 @@ using namespace std::chrono_literals;
 using runtime::ObjectPtr;
 
 const kube::GroupVersionKind kConfigMap{"", "v1", "ConfigMap"};
-
-core::Logger quiet() {
-  return core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
-}
-
-// Polls cond until it holds or the deadline passes.
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
 
 runtime::InformerOptions informerOptions(const std::string& ns, const std::string& selector = "") {
   runtime::InformerOptions o;
@@ -94,9 +81,9 @@ struct Recorder {
 
 TEST_CASE("Informer sees creates, updates and deletes", "[runtime][informer]") {
   ControlPlane cp;
-  auto client = kube::makeClient(cp.config(), quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
   client->create(configMap("default", "before", "1"));
-  runtime::Informer informer(*client, informerOptions("default"), quiet());
+  runtime::Informer informer(*client, informerOptions("default"), quietLogger());
   informer.addIndex("shard", [](const core::Value& o) {
     const core::Value& l = o["metadata"]["labels"]["shard"];
     return l.isString() ? std::vector<std::string>{l.asString()} : std::vector<std::string>{};
@@ -131,8 +118,8 @@ TEST_CASE("Informer sees creates, updates and deletes", "[runtime][informer]") {
 
 TEST_CASE("Informer filters by label selector", "[runtime][informer]") {
   ControlPlane cp;
-  auto client = kube::makeClient(cp.config(), quiet());
-  runtime::Informer informer(*client, informerOptions("", "shard=one"), quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
+  runtime::Informer informer(*client, informerOptions("", "shard=one"), quietLogger());
   informer.start();
   REQUIRE(informer.waitForSync(10s));
   client->create(configMap("default", "in", "1", "one"));
@@ -146,11 +133,11 @@ TEST_CASE("Informer resumes after a server restart and relists after 410", "[run
   ControlPlaneOptions options;
   options.historyEvents = 5;  // old resourceVersions expire quickly
   ControlPlane cp(options);
-  auto client = kube::makeClient(cp.config(), quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
   runtime::InformerOptions io = informerOptions("default");
   io.minBackoff = 50ms;
   io.maxBackoff = 200ms;
-  runtime::Informer informer(*client, io, quiet());
+  runtime::Informer informer(*client, io, quietLogger());
   Recorder rec;
   informer.addEventHandlers(rec.handlers());
   informer.start();
@@ -163,7 +150,7 @@ TEST_CASE("Informer resumes after a server restart and relists after 410", "[run
   cp.restart();
   // Changes made while the informer was away: more than the history holds, so resuming from
   // the old resourceVersion answers 410 and the informer relists.
-  auto writer = kube::makeClient(cp.config(), quiet());
+  auto writer = kube::makeClient(cp.config(), quietLogger());
   for (int i = 0; i < 10; ++i)
     writer->create(configMap("default", "n" + std::to_string(i), "1"));
   writer->remove({kConfigMap, "default", "a"});
@@ -207,11 +194,11 @@ struct CountingReconciler : runtime::Reconciler {
 
 TEST_CASE("Controller reconciles through the informer with predicates", "[runtime][controller]") {
   ControlPlane cp;
-  auto client = kube::makeClient(cp.config(), quiet());
-  runtime::Cache cache(*client, {}, quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
+  runtime::Cache cache(*client, {}, quietLogger());
   runtime::Metrics metrics;
   CountingReconciler rec;
-  runtime::Controller controller(controllerOptions("configmap", 2), rec, quiet(), &metrics);
+  runtime::Controller controller(controllerOptions("configmap", 2), rec, quietLogger(), &metrics);
   controller.watchFor(cache.informer(kConfigMap));
   cache.start();
   REQUIRE(cache.waitForSync(10s));
@@ -249,7 +236,7 @@ TEST_CASE("Controller retries failures with backoff and drains on stop", "[runti
   runtime::ControllerOptions opts = controllerOptions("retry", 1);
   opts.backoff.minDelay = 20ms;
   opts.backoff.maxDelay = 100ms;
-  runtime::Controller controller(opts, rec, quiet());
+  runtime::Controller controller(opts, rec, quietLogger());
   controller.start();
   controller.enqueue({"ns", "k"});
   REQUIRE(
@@ -272,7 +259,7 @@ TEST_CASE("Controller retries failures with backoff and drains on stop", "[runti
 TEST_CASE("SerialPatcher writes status without clobbering a concurrent spec change",
           "[runtime][patch]") {
   ControlPlane cp;
-  auto client = kube::makeClient(cp.config(), quiet());
+  auto client = kube::makeClient(cp.config(), quietLogger());
   client->create(greetingCrd());
   REQUIRE(eventually([&] {
     try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "driftless/core/base64.h"
+#include "driftless/core/random.h"
 #include "funcs_util.h"
 #include "internal.h"
 #include "unicode.h"
@@ -76,16 +77,6 @@ std::string cryptoRandom(std::int64_t count, int start, int end, bool letters, b
     }
   }
   return out;
-}
-
-std::string uuidv4() {
-  unsigned char b[16];
-  randomBytes(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  std::string h = hexOf(b, sizeof b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
 }
 
 void appendBigEndian(std::string& out, std::uint32_t v) {
@@ -236,7 +227,7 @@ std::vector<FuncDef> cryptoFuncs() {
          randomBytes(reinterpret_cast<unsigned char*>(buf.data()), buf.size());
          return fn::string(core::base64Encode(buf));
        }},
-      {"uuidv4", "", 0, [](Args, Runtime&) { return fn::string(uuidv4()); }},
+      {"uuidv4", "", 0, [](Args, Runtime&) { return fn::string(core::newUuidV4()); }},
       {"randInt", "II", 0,
        [](Args a, Runtime&) {
          std::int64_t lo = fn::integer(a[0]), hi = fn::integer(a[1]);

@@ -9,6 +9,7 @@
 
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/random.h"
 #include "driftless/core/time.h"
 #include "driftless/kube/api_error.h"
 #include "driftless/kube/patch.h"
@@ -30,27 +31,12 @@ std::string now() {
 }
 
 std::string newUid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t a = rng();
-  std::uint64_t b = rng();
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
+  return core::newUuidV4();
 }
 
+// generateName's suffix: five characters of Kubernetes' alphabet (no vowels, no 0/1/3).
 std::string randomSuffix() {
-  static const char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> pick(0, 26);
-  std::string s;
-  for (int i = 0; i < 5; ++i)
-    s += kAlphabet[pick(rng)];
-  return s;
+  return core::randomString("bcdfghjklmnpqrstvwxz2456789", 5);
 }
 
 // RFC 1123 subdomain: lower-case alphanumerics, '-' and '.', at most 253 characters.

@@ -7,6 +7,7 @@
 
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/random.h"
 
 namespace driftless::runtime::events {
 namespace {
@@ -31,27 +32,6 @@ core::Value metadataValue(const Metadata& metadata) {
 
 bool isUtf8Continuation(char c) noexcept {
   return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
-}
-
-// A random RFC 4122 version 4 UUID.
-std::string randomUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::array<unsigned char, 16> b{};
-  for (std::size_t i = 0; i < b.size(); i += 8) {
-    std::uint64_t r = rng();
-    for (std::size_t j = 0; j < 8; ++j)
-      b[i + j] = static_cast<unsigned char>(r >> (8 * j));
-  }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0FU) | 0x40U);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3FU) | 0x80U);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0x0FU];
-  }
-  return out;
 }
 
 }  // namespace
@@ -163,7 +143,7 @@ std::string eventName(std::string_view objectName, SystemClock::time_point t) {
   std::string name(objectName);
   name += '.';
   name.append(hex.data(), static_cast<std::size_t>(n));
-  return isDnsSubdomain(name) ? name : randomUuid();
+  return isDnsSubdomain(name) ? name : core::newUuidV4();
 }
 
 core::Value ForwardedEvent::toValue() const {

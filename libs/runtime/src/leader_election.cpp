@@ -1,5 +1,6 @@
 #include "driftless/runtime/leader_election.h"
 
+#include "driftless/core/random.h"
 #include "driftless/core/time.h"
 
 #include <unistd.h>
@@ -28,23 +29,6 @@ bool waitFor(const std::stop_token& stop, std::chrono::milliseconds d) {
   std::unique_lock lock(mutex);
   cv.wait_for(lock, stop, d, [] { return false; });
   return !stop.stop_requested();
-}
-
-std::string randomUuid() {
-  std::random_device rd;
-  std::array<unsigned char, 16> b{};
-  for (auto& byte : b)
-    byte = static_cast<unsigned char>(rd() & 0xff);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string out;
-  constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0x0f];
-  }
-  return out;
 }
 
 // Lease durations are whole seconds (client-go truncates; at least one second here).
@@ -79,7 +63,7 @@ void validate(const LeaderElectionOptions& o) {
 std::string defaultLeaderElectionIdentity() {
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return std::string(host.data()) + "_" + randomUuid();
+  return std::string(host.data()) + "_" + core::newUuidV4();
 }
 
 LeaderElector::Record LeaderElector::Record::fromSpec(const core::Value& spec) {
