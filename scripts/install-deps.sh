@@ -41,6 +41,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev sqlite3
   libboost-dev libboost-system-dev
   libyaml-dev libfyaml-dev
+  libgpgme-dev gnupg openssh-server openssh-client
   python3-kubernetes curl
   time
 )
