@@ -11,6 +11,8 @@ pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(ZLIB REQUIRED)
+pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
+pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 
 if(DRIFTLESS_BUILD_TESTS)
   find_package(Catch2 3 REQUIRED)

@@ -42,6 +42,7 @@ packages=(
   libboost-dev libboost-system-dev
   libyaml-dev libfyaml-dev
   libre2-dev
+  libgpgme-dev gnupg openssh-server openssh-client
   python3-kubernetes curl
   time
 )
