@@ -1,0 +1,130 @@
+// source-controller: GitRepository artifacts (Flux's source-controller), on libs/runtime.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "driftless/artifact/server.h"
+#include "driftless/artifact/storage.h"
+#include "driftless/core/duration.h"
+#include "driftless/core/error.h"
+#include "driftless/runtime/manager.h"
+#include "git_repository_reconciler.h"
+
+namespace {
+
+namespace runtime = driftless::runtime;
+namespace core = driftless::core;
+
+struct SourceOptions {
+  std::string storagePath = "/data";
+  std::string storageAddr = ":9090";
+  std::string storageAdvAddr;
+  std::chrono::seconds retentionTtl{60};
+  int retentionRecords = 2;
+  std::string digestAlgorithm = "sha256";
+  std::chrono::milliseconds requeueDependency{30000};
+};
+
+constexpr std::string_view kUsage = R"(source-controller: GitRepository artifacts
+
+Flags of the source-controller:
+  --storage-path DIR                   where artifacts are stored (default /data)
+  --storage-addr ADDR                  artifact server address (default :9090)
+  --storage-adv-addr HOST              advertised host of the artifact URLs (default: the
+                                       storage address's host, else localhost)
+  --artifact-retention-ttl D           keep older artifacts this long (default 60s)
+  --artifact-retention-records N       and at most this many (default 2)
+  --artifact-digest-algo ALGO          sha256, sha384 or sha512 (default sha256)
+  --requeue-dependency D               retry interval for missing includes (default 30s)
+)";
+
+std::chrono::milliseconds millis(const std::string& text) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(text));
+}
+
+SourceOptions parseSourceOptions(const std::vector<std::string>& args) {
+  SourceOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::string value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      throw core::Error("flag needs an argument: " + name);
+    }
+    if (name == "--storage-path") {
+      o.storagePath = value;
+    } else if (name == "--storage-addr") {
+      o.storageAddr = value;
+    } else if (name == "--storage-adv-addr") {
+      o.storageAdvAddr = value;
+    } else if (name == "--artifact-retention-ttl") {
+      o.retentionTtl = std::chrono::duration_cast<std::chrono::seconds>(millis(value));
+    } else if (name == "--artifact-retention-records") {
+      o.retentionRecords = std::stoi(value);
+    } else if (name == "--artifact-digest-algo") {
+      o.digestAlgorithm = value;
+    } else if (name == "--requeue-dependency") {
+      o.requeueDependency = millis(value);
+    } else {
+      throw core::Error("unknown flag: " + name);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  runtime::SignalStop signals;
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << kUsage << '\n' << runtime::runtimeOptionsUsage();
+      return 0;
+    }
+    std::vector<std::string> rest;
+    runtime::RuntimeOptions options =
+        runtime::parseRuntimeOptions("source-controller", args, &rest, 2);
+    SourceOptions source = parseSourceOptions(rest);
+    const auto listen = runtime::ListenAddress::parse(source.storageAddr);
+    driftless::artifact::StorageOptions so;
+    so.root = source.storagePath;
+    so.advertisedAddress =
+        source.storageAdvAddr.empty()
+            ? (listen.host == "0.0.0.0" || listen.host.empty() ? std::string("localhost")
+                                                               : listen.host) +
+                  ":" + std::to_string(listen.port)
+            : source.storageAdvAddr;
+    so.digestAlgorithm = source.digestAlgorithm;
+    so.retentionTtl = source.retentionTtl;
+    so.retentionRecords = source.retentionRecords;
+    driftless::artifact::Storage storage(so);
+
+    runtime::Manager manager(options);
+    driftless::artifact::ArtifactServer server(so.root, listen.host, listen.port,
+                                               manager.logger().withName("storage"));
+    manager.addLeaderRunnable([&server] { server.start(); }, [&server] { server.stop(); });
+
+    runtime::Informer& repos =
+        manager.cache().informer({"source.toolkit.fluxcd.io", "v1", "GitRepository"});
+    driftless::source::GitRepositoryReconcilerOptions ro;
+    ro.base.fieldManager = "source-controller";
+    ro.base.cache = &repos;
+    ro.base.events = runtime::recordTo(manager.events());
+    ro.base.metrics = &manager.metrics();
+    ro.base.jitterPercent = options.jitterPercent;
+    ro.requeueDependency = source.requeueDependency;
+    driftless::source::GitRepositoryReconciler reconciler(manager.client(), storage, ro,
+                                                          manager.logger());
+    manager.addController("gitrepository", reconciler).watchFor(repos);
+    return manager.run(signals.token());
+  } catch (const std::exception& e) {
+    std::cerr << "source-controller: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,316 @@
+// GitRepositoryReconciler against the embedded control plane and a real `git daemon` on
+// 127.0.0.1: artifacts, revisions, conditions, events, the artifact server, deletion.
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "driftless/artifact/fetcher.h"
+#include "driftless/artifact/server.h"
+#include "driftless/artifact/storage.h"
+#include "driftless/core/json.h"
+#include "driftless/kube/api_error.h"
+#include "driftless/kube/client.h"
+#include "driftless/runtime/controller.h"
+#include "driftless/runtime/informer.h"
+#include "git_repository_reconciler.h"
+#include "kubectl_harness.h"
+
+namespace driftless::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const kube::GroupVersionKind kGitRepository{"source.toolkit.fluxcd.io", "v1", "GitRepository"};
+
+core::Logger quiet() {
+  return core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
+}
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
+
+std::uint16_t freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string sh(const std::string& cmd) {
+  CommandResult r = run(cmd);
+  INFO(cmd << "\n" << r.out);
+  REQUIRE(r.exitCode == 0);
+  return r.out;
+}
+
+// A bare repository served by `git daemon` on 127.0.0.1, with a work tree to commit from.
+class GitServer {
+ public:
+  GitServer() {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("driftless-git-" + std::to_string(rd()));
+    fs::create_directories(root_ / "work");
+    sh("git init -q -b main " + (root_ / "work").string() + " && git init -q --bare -b main " +
+       (root_ / "repo.git").string());
+    git("config user.email test@example.com && git config user.name Test");
+    port_ = freePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string base = "--base-path=" + root_.string();
+      const std::string port = "--port=" + std::to_string(port_);
+      ::execlp("git", "git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
+               port.c_str(), base.c_str(), root_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~GitServer() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  std::string url() const { return "git://127.0.0.1:" + std::to_string(port_) + "/repo.git"; }
+  void write(const std::string& path, const std::string& content) {
+    fs::create_directories((root_ / "work" / path).parent_path());
+    std::ofstream(root_ / "work" / path) << content;
+  }
+  // Commits everything and pushes main; returns the commit hash.
+  std::string commit(const std::string& message) {
+    git("add -A && git commit -q -m '" + message + "' && git push -q " +
+        (root_ / "repo.git").string() + " main");
+    std::string hash = git("rev-parse HEAD");
+    return hash.substr(0, 40);
+  }
+  void waitReady() {
+    REQUIRE(eventually([&] { return run("git ls-remote " + url()).exitCode == 0; }, 10s));
+  }
+
+ private:
+  std::string git(const std::string& args) {
+    return sh("cd " + (root_ / "work").string() + " && git " + args);
+  }
+  fs::path root_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+std::string condition(const core::Value& obj, const std::string& type, const char* field) {
+  const core::Value& conds = obj["status"]["conditions"];
+  for (std::size_t i = 0; i < conds.size(); ++i) {
+    if (conds[i]["type"].asString() == type) return conds[i][field].asString();
+  }
+  return "";
+}
+
+struct Fixture {
+  ControlPlane cp;
+  kube::ClientPtr client = kube::makeClient(cp.config(), quiet());
+  fs::path storageDir;
+  std::unique_ptr<artifact::Storage> storage;
+  std::unique_ptr<artifact::ArtifactServer> server;
+  std::unique_ptr<runtime::Cache> cache;
+  std::unique_ptr<source::GitRepositoryReconciler> reconciler;
+  std::unique_ptr<runtime::Controller> controller;
+  std::mutex mutex;
+  std::vector<std::string> events;
+
+  Fixture() {
+    REQUIRE(cp.kubectl("apply -f " + std::string(DRIFTLESS_SOURCE_DIR) +
+                       "/config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml")
+                .exitCode == 0);
+    REQUIRE(eventually([&] {
+      try {
+        client->list(kGitRepository, "default");
+        return true;
+      } catch (const std::exception&) {
+        client->restMapper().reset();
+        return false;
+      }
+    }));
+    storageDir = cp.dir() / "storage";
+    const std::uint16_t port = freePort();
+    artifact::StorageOptions so;
+    so.root = storageDir;
+    so.advertisedAddress = "127.0.0.1:" + std::to_string(port);
+    storage = std::make_unique<artifact::Storage>(so);
+    server = std::make_unique<artifact::ArtifactServer>(storageDir, "127.0.0.1", port, quiet());
+    server->start();
+    cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quiet());
+    source::GitRepositoryReconcilerOptions ro;
+    ro.base.fieldManager = "source-controller";
+    ro.base.cache = &cache->informer(kGitRepository);
+    ro.base.events = [this](const core::Value&, bool warning, std::string_view reason,
+                            std::string_view message, const runtime::EventMetadata& md) {
+      std::lock_guard lock(mutex);
+      events.push_back(std::string(warning ? "Warning " : "Normal ") + std::string(reason) + " " +
+                       std::string(message) +
+                       (md.count("revision") ? " @" + md.at("revision") : ""));
+    };
+    ro.requeueDependency = 200ms;
+    ro.workDir = cp.dir();
+    reconciler = std::make_unique<source::GitRepositoryReconciler>(*client, *storage, ro, quiet());
+    runtime::ControllerOptions co;
+    co.name = "gitrepository";
+    co.concurrent = 2;
+    co.backoff.minDelay = 100ms;
+    co.backoff.maxDelay = 1s;
+    controller = std::make_unique<runtime::Controller>(co, *reconciler, quiet());
+    controller->watchFor(cache->informer(kGitRepository));
+    cache->start();
+    REQUIRE(cache->waitForSync(10s));
+    controller->start();
+  }
+  ~Fixture() {
+    controller->stop(5s);
+    cache->stop();
+    server->stop();
+  }
+  void apply(const std::string& yaml) {
+    const fs::path file = cp.writeFile("obj.yaml", yaml);
+    CommandResult r = cp.kubectl("apply -f " + file.string());
+    INFO(r.out);
+    REQUIRE(r.exitCode == 0);
+  }
+  core::Value get(const std::string& name) {
+    return client->get({kGitRepository, "default", name});
+  }
+  bool hasEvent(const std::string& prefix) {
+    std::lock_guard lock(mutex);
+    return std::any_of(events.begin(), events.end(),
+                       [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+  }
+};
+
+std::string gitRepository(const std::string& name, const std::string& url,
+                          const std::string& extra = "") {
+  return "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: " +
+         name + "\n  namespace: default\nspec:\n  interval: 1m\n  url: " + url + "\n" + extra;
+}
+
+TEST_CASE("GitRepositoryReconciler stores artifacts for branches, tags and new commits",
+          "[source][gitrepository]") {
+  GitServer git;
+  git.write("deploy/app.yaml", "kind: ConfigMap\n");
+  git.write("logo.png", "png");  // excluded by Flux's default ignore rules
+  const std::string first = git.commit("first commit");
+  git.waitReady();
+  Fixture f;
+  f.apply(gitRepository("podinfo", git.url(), "  ref:\n    branch: main\n"));
+  REQUIRE(eventually([&] { return condition(f.get("podinfo"), "Ready", "status") == "True"; }));
+  core::Value obj = f.get("podinfo");
+  const core::Value& art = obj["status"]["artifact"];
+  CHECK(art["revision"].asString() == "main@sha1:" + first);
+  CHECK(art["path"].asString() == "gitrepository/default/podinfo/" + first + ".tar.gz");
+  CHECK(art["digest"].asString().rfind("sha256:", 0) == 0);
+  CHECK(condition(obj, "Ready", "message") ==
+        "stored artifact for revision 'main@sha1:" + first + "'");
+  CHECK(condition(obj, "ArtifactInStorage", "status") == "True");
+  CHECK(obj["metadata"]["finalizers"][0].asString() == "finalizers.fluxcd.io");
+  CHECK(obj["status"]["observedGeneration"].asInt() == 1);
+  CHECK(f.hasEvent("Normal NewArtifact stored artifact for commit 'first commit' @main@sha1:" +
+                   first));
+
+  // The artifact server serves it; the fetcher verifies the digest and extracts it.
+  const fs::path out = f.cp.dir() / "fetched";
+  artifact::fetchArtifact(art["url"].asString(), art["digest"].asString(), out);
+  CHECK(fs::exists(out / "deploy" / "app.yaml"));
+  CHECK(!fs::exists(out / "logo.png"));
+  CHECK(!fs::exists(out / ".git"));
+
+  // A new commit is picked up on request (reconcile.fluxcd.io/requestedAt).
+  git.write("deploy/app.yaml", "kind: ConfigMap\nmetadata: {name: v2}\n");
+  const std::string second = git.commit("second commit");
+  CHECK(
+      f.cp.kubectl("annotate gitrepository podinfo reconcile.fluxcd.io/requestedAt=t1 --overwrite")
+          .exitCode == 0);
+  REQUIRE(eventually([&] {
+    core::Value now = f.get("podinfo");
+    return now["status"]["artifact"]["revision"].asString() == "main@sha1:" + second &&
+           now["status"]["lastHandledReconcileAt"].asString() == "t1";
+  }));
+  CHECK(f.hasEvent("Normal NewArtifact stored artifact for commit 'second commit'"));
+
+  // Tags and ref.name give Flux's revision strings.
+  f.apply(gitRepository("pinned", git.url(), "  ref:\n    commit: " + first + "\n"));
+  REQUIRE(eventually([&] { return condition(f.get("pinned"), "Ready", "status") == "True"; }));
+  CHECK(f.get("pinned")["status"]["artifact"]["revision"].asString() == "sha1:" + first);
+  f.apply(gitRepository("byname", git.url(), "  ref:\n    name: refs/heads/main\n"));
+  REQUIRE(eventually([&] { return condition(f.get("byname"), "Ready", "status") == "True"; }));
+  CHECK(f.get("byname")["status"]["artifact"]["revision"].asString() ==
+        "refs/heads/main@sha1:" + second);
+
+  // Deletion removes the artifacts and the finalizer.
+  REQUIRE(f.cp.kubectl("delete gitrepository podinfo --wait=false").exitCode == 0);
+  REQUIRE(eventually([&] {
+    try {
+      f.get("podinfo");
+      return false;
+    } catch (const kube::ApiError& e) {
+      return e.isNotFound();
+    }
+  }));
+  CHECK(!fs::exists(f.storageDir / "gitrepository" / "default" / "podinfo"));
+}
+
+TEST_CASE("GitRepositoryReconciler reports fetch failures as Flux does",
+          "[source][gitrepository]") {
+  GitServer git;
+  git.write("a.txt", "a");
+  git.commit("init");
+  git.waitReady();
+  Fixture f;
+  f.apply(gitRepository("nobranch", git.url(), "  ref:\n    branch: nope\n"));
+  REQUIRE(
+      eventually([&] { return condition(f.get("nobranch"), "FetchFailed", "status") == "True"; }));
+  core::Value obj = f.get("nobranch");
+  CHECK(condition(obj, "Ready", "status") == "False");
+  CHECK(condition(obj, "Ready", "reason") == "GitOperationFailed");
+  CHECK(condition(obj, "Ready", "message").find("failed to checkout and determine revision") !=
+        std::string::npos);
+  CHECK(condition(obj, "Reconciling", "reason") == "ProgressingWithRetry");
+  REQUIRE(eventually([&] { return f.hasEvent("Warning GitOperationFailed"); }));
+
+  // A missing secret is an authentication failure.
+  f.apply(gitRepository("nosecret", git.url(), "  secretRef:\n    name: missing\n"));
+  REQUIRE(eventually([&] {
+    return condition(f.get("nosecret"), "FetchFailed", "reason") == "AuthenticationFailed";
+  }));
+  CHECK(condition(f.get("nosecret"), "Ready", "message")
+            .find("failed to get secret 'default/missing'") != std::string::npos);
+
+  // An include without an artifact waits.
+  f.apply(gitRepository(
+      "includer", git.url(),
+      "  ref:\n    branch: main\n  include:\n  - repository:\n      name: nobranch\n"));
+  REQUIRE(eventually([&] {
+    return condition(f.get("includer"), "IncludeUnavailable", "reason") == "NoArtifact";
+  }));
+}
+
+}  // namespace
+}  // namespace driftless::test
