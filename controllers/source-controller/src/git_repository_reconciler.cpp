@@ -468,10 +468,8 @@ void GitRepositoryReconciler::reconcileArtifact(GitRepository& obj, Work& work) 
                              work.revision, work.checkout.commit.hash + ".tar.gz");
     try {
       auto lock = storage_.lock(next);
-      const auto ignore = artifact::IgnoreMatcher::forDirectory(work.dir, obj.spec.ignore);
-      storage_.archive(next, work.dir, [&ignore](std::string_view path, bool isDir) {
-        return !ignore.ignored(path, isDir);
-      });
+      storage_.archive(next, work.dir,
+                       artifact::IgnoreMatcher::forDirectory(work.dir, obj.spec.ignore).toFilter());
     } catch (const std::exception& e) {
       const std::string msg = std::string("unable to archive artifact to storage: ") + e.what();
       conditions::markTrue(conds, kStorageOperationFailed, kArchiveOperationFailed, msg, ctx);
