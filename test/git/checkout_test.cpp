@@ -391,6 +391,50 @@ TEST_CASE("git::checkout over HTTP with credentials", "[git][checkout][http]") {
   }
 }
 
+TEST_CASE("git::checkout over HTTPS with a custom CA", "[git][checkout][https]") {
+  TempDir tls;
+  driftless::test::git::makeTlsMaterial(tls.path());
+  const HttpGitServer server(FixtureRepos::get().root(),
+                             HttpAuth{.username = "flux", .password = "s3cret-pw"}, tls.path());
+  const std::string ca = driftless::test::git::sh("cat " + (tls.path() / "ca.crt").string());
+  const std::string url = server.url("repo.git");
+  auto opts = withRef({.branch = "master"});
+  opts.auth = {.username = "flux", .password = "s3cret-pw"};
+  SECTION("ca.crt trusts the server") {
+    TempDir dir;
+    opts.auth.caPem = ca;
+    const auto result = checkout(url, dir.path() / "out", opts);
+    CHECK(result.commit.hash == FixtureRepos::get().revParse("master"));
+    CHECK(fs::exists(dir.path() / "out/.git/shallow"));
+  }
+  SECTION("without ca.crt the certificate is rejected") {
+    TempDir dir;
+    CHECK_THROWS_AS(checkout(url, dir.path() / "out", opts), GitError);
+  }
+  SECTION("another CA does not trust the server") {
+    TempDir other;
+    driftless::test::git::makeTlsMaterial(other.path());
+    opts.auth.caPem = driftless::test::git::sh("cat " + (other.path() / "ca.crt").string());
+    TempDir dir;
+    try {
+      checkout(url, dir.path() / "out", opts);
+      FAIL("no error");
+    } catch (const GitError& e) {
+      CHECK_THAT(e.what(), ContainsSubstring("certificate signed by unknown authority"));
+    }
+  }
+  SECTION("a ca.crt without a certificate is an auth configuration error") {
+    TempDir dir;
+    opts.auth.caPem = "not a certificate";
+    try {
+      checkout(url, dir.path() / "out", opts);
+      FAIL("no error");
+    } catch (const GitError& e) {
+      CHECK(e.reason() == "AuthenticationFailed");
+    }
+  }
+}
+
 TEST_CASE("git::checkout gives up at the timeout", "[git][checkout]") {
   // A listener that never accepts: the TCP handshake completes, no byte ever comes back.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

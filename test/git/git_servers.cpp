@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -152,6 +154,8 @@ std::string GitDaemon::url(const std::string& repo) const {
 
 namespace {
 
+void sendCgiResponse(const std::string& response, net::ResponseWriter& w);
+
 // Runs git-http-backend as CGI for one request.
 void serveCgi(const fs::path& root, const net::HttpRequest& req, net::ResponseWriter& w) {
   TempDir tmp;
@@ -193,6 +197,11 @@ void serveCgi(const fs::path& root, const net::HttpRequest& req, net::ResponseWr
   const std::string response = readAll(out[0]);
   ::close(out[0]);
   waitpid(pid, nullptr, 0);
+  sendCgiResponse(response, w);
+}
+
+// Turns a CGI response (headers, blank line, body) into an HTTP response.
+void sendCgiResponse(const std::string& response, net::ResponseWriter& w) {
   auto split = response.find("\r\n\r\n");
   std::size_t sepLen = 4;
   if (split == std::string::npos) {
@@ -228,12 +237,40 @@ void serveCgi(const fs::path& root, const net::HttpRequest& req, net::ResponseWr
 
 }  // namespace
 
-HttpGitServer::HttpGitServer(fs::path root, HttpAuth auth)
+void makeTlsMaterial(const fs::path& dir) {
+  const std::string d = dir.string();
+  sh("cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt " +
+     "-days 2 -subj /CN=fixture-ca 2>/dev/null && openssl req -newkey rsa:2048 -nodes " +
+     "-keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null && " +
+     "printf 'subjectAltName=IP:127.0.0.1' > san.ext && openssl x509 -req -in server.csr " +
+     "-CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt " +
+     "2>/dev/null");
+}
+
+namespace {
+
+net::SslCtxPtr serverContext(const fs::path& dir) {
+  net::SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx || SSL_CTX_use_certificate_chain_file(ctx.get(), (dir / "server.crt").c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx.get(), (dir / "server.key").c_str(), SSL_FILETYPE_PEM) != 1) {
+    throw std::runtime_error("cannot load the test TLS material");
+  }
+  return ctx;
+}
+
+}  // namespace
+
+HttpGitServer::HttpGitServer(fs::path root, HttpAuth auth, const fs::path& tlsDir)
     : root_(std::move(root)), auth_(std::move(auth)) {
+  net::SslCtxPtr tls;
+  if (!tlsDir.empty()) {
+    tls = serverContext(tlsDir);
+    scheme_ = "https";
+  }
   net::HttpServerOptions opts;
   opts.maxBodyBytes = 256 * 1024 * 1024;
   server_ = std::make_unique<net::HttpServer>(
-      nullptr, opts, [this](const net::HttpRequest& req, net::ResponseWriter& w) {
+      std::move(tls), opts, [this](const net::HttpRequest& req, net::ResponseWriter& w) {
         const std::string given(req.header("authorization"));
         std::string want;
         if (!auth_.username.empty()) {
@@ -256,7 +293,7 @@ HttpGitServer::~HttpGitServer() {
 }
 
 std::string HttpGitServer::url(const std::string& repo) const {
-  return "http://127.0.0.1:" + std::to_string(server_->port()) + "/" + repo;
+  return scheme_ + "://127.0.0.1:" + std::to_string(server_->port()) + "/" + repo;
 }
 
 SshServer::SshServer(const fs::path& root, const std::string& clientPublicKey) : root_(root) {

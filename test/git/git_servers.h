@@ -50,6 +50,9 @@ class Process {
   pid_t pid_ = -1;
 };
 
+// Writes ca.crt, server.crt (for 127.0.0.1, signed by the CA) and server.key into dir.
+void makeTlsMaterial(const std::filesystem::path& dir);
+
 // Waits until something accepts TCP connections on 127.0.0.1:port; false after ~10s.
 bool waitForPort(std::uint16_t port);
 
@@ -70,13 +73,16 @@ struct HttpAuth {
 
 class HttpGitServer {
  public:
-  HttpGitServer(std::filesystem::path root, HttpAuth auth);
+  // With tlsDir, serves HTTPS with tlsDir/server.crt and tlsDir/server.key.
+  HttpGitServer(std::filesystem::path root, HttpAuth auth,
+                const std::filesystem::path& tlsDir = {});
   ~HttpGitServer();
   [[nodiscard]] std::string url(const std::string& repo) const;
 
  private:
   std::filesystem::path root_;
   HttpAuth auth_;
+  std::string scheme_ = "http";
   std::unique_ptr<net::HttpServer> server_;
 };
 
