@@ -337,7 +337,10 @@ bool GitRepositoryReconciler::reconcileSource(GitRepository& obj, runtime::Seria
       work.checkout = git::checkout(obj.spec.url, work.dir, checkoutOptions(obj, false));
     }
   } catch (const git::GitError& e) {
-    throw fail(e.reason(), std::string("failed to checkout and determine revision: ") + e.what());
+    const char* prefix = e.reason() == kAuthenticationFailed
+                             ? "failed to configure authentication options: "
+                             : "failed to checkout and determine revision: ";
+    throw fail(e.reason(), prefix + std::string(e.what()));
   } catch (const runtime::ReasonedError& e) {
     throw fail(e.reason(), e.what());
   } catch (const std::exception& e) {
