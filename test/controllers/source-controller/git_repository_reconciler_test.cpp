@@ -3,9 +3,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "driftless/runtime/informer.h"
 #include "git_repository_reconciler.h"
 #include "kubectl_harness.h"
+#include "test_util.h"
 
 namespace driftless::test {
 namespace {
@@ -35,31 +34,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 const kube::GroupVersionKind kGitRepository{"source.toolkit.fluxcd.io", "v1", "GitRepository"};
-
-core::Logger quiet() {
-  return core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json);
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
-
-std::uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string sh(const std::string& cmd) {
   CommandResult r = run(cmd);
@@ -129,7 +103,7 @@ std::string condition(const core::Value& obj, const std::string& type, const cha
 
 struct Fixture {
   ControlPlane cp;
-  kube::ClientPtr client = kube::makeClient(cp.config(), quiet());
+  kube::ClientPtr client = kube::makeClient(cp.config(), quietLogger());
   fs::path storageDir;
   std::unique_ptr<artifact::Storage> storage;
   std::unique_ptr<artifact::ArtifactServer> server;
@@ -158,9 +132,10 @@ struct Fixture {
     so.root = storageDir;
     so.advertisedAddress = "127.0.0.1:" + std::to_string(port);
     storage = std::make_unique<artifact::Storage>(so);
-    server = std::make_unique<artifact::ArtifactServer>(storageDir, "127.0.0.1", port, quiet());
+    server =
+        std::make_unique<artifact::ArtifactServer>(storageDir, "127.0.0.1", port, quietLogger());
     server->start();
-    cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quiet());
+    cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quietLogger());
     source::GitRepositoryReconcilerOptions ro;
     ro.base.fieldManager = "source-controller";
     ro.base.cache = &cache->informer(kGitRepository);
@@ -173,13 +148,14 @@ struct Fixture {
     };
     ro.requeueDependency = 200ms;
     ro.workDir = cp.dir();
-    reconciler = std::make_unique<source::GitRepositoryReconciler>(*client, *storage, ro, quiet());
+    reconciler =
+        std::make_unique<source::GitRepositoryReconciler>(*client, *storage, ro, quietLogger());
     runtime::ControllerOptions co;
     co.name = "gitrepository";
     co.concurrent = 2;
     co.backoff.minDelay = 100ms;
     co.backoff.maxDelay = 1s;
-    controller = std::make_unique<runtime::Controller>(co, *reconciler, quiet());
+    controller = std::make_unique<runtime::Controller>(co, *reconciler, quietLogger());
     controller->watchFor(cache->informer(kGitRepository));
     cache->start();
     REQUIRE(cache->waitForSync(10s));
