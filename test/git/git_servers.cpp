@@ -62,17 +62,6 @@ std::string readAll(int fd) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "driftless-git-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 std::string sh(const std::string& command) {
   setTestEnvironment();
   FILE* pipe = popen(("set -e; " + command + " 2>&1").c_str(), "r");

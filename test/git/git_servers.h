@@ -12,24 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
 namespace driftless::net {
 class HttpServer;
 }
 
 namespace driftless::test::git {
 
-// A temporary directory removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = driftless::test::TempDir;
 
 // Runs a shell command (with a fixed identity, dates and no global git config); throws with its
 // output when it fails. Returns stdout without the trailing newline.

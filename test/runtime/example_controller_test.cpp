@@ -13,7 +13,7 @@
 #include "driftless/runtime/metrics.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
-#include "test_util.h"
+#include "test_support.h"
 
 namespace driftless::test {
 namespace {
@@ -45,15 +45,7 @@ struct Fixture {
 
   Fixture() {
     client->create(greetingCrd());
-    REQUIRE(eventually([&] {
-      try {
-        client->list(kGreetingGvk, "default");
-        return true;
-      } catch (const std::exception&) {
-        client->restMapper().reset();
-        return false;
-      }
-    }));
+    REQUIRE(waitForKind(*client, kGreetingGvk));
     cache = std::make_unique<runtime::Cache>(*client, runtime::Cache::Options{}, quietLogger());
     runtime::ObjectReconcilerOptions opts;
     opts.fieldManager = "greeting-controller";

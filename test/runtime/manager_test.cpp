@@ -19,7 +19,7 @@
 #include "driftless/runtime/manager.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
-#include "test_util.h"
+#include "test_support.h"
 
 namespace driftless::test {
 namespace {
@@ -83,15 +83,7 @@ TEST_CASE("Manager: endpoints, leader election, events and a SIGTERM drain", "[r
   ControlPlane cp;
   auto client = kube::makeClient(cp.config(), quietLogger());
   client->create(greetingCrd());
-  REQUIRE(eventually([&] {
-    try {
-      client->list(kGreetingGvk, "default");
-      return true;
-    } catch (const std::exception&) {
-      client->restMapper().reset();
-      return false;
-    }
-  }));
+  REQUIRE(waitForKind(*client, kGreetingGvk));
   const std::uint16_t metricsPort = freePort();
   const std::uint16_t healthPort = freePort();
   Child child({GREETING_CONTROLLER_PATH, "--kubeconfig=" + cp.kubeconfig().string(),

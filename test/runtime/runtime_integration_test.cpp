@@ -19,7 +19,7 @@
 #include "driftless/runtime/patch_helper.h"
 #include "example_controller.h"
 #include "kubectl_harness.h"
-#include "test_util.h"
+#include "test_support.h"
 
 namespace driftless::test {
 namespace {
@@ -261,15 +261,7 @@ TEST_CASE("SerialPatcher writes status without clobbering a concurrent spec chan
   ControlPlane cp;
   auto client = kube::makeClient(cp.config(), quietLogger());
   client->create(greetingCrd());
-  REQUIRE(eventually([&] {
-    try {
-      client->list(kGreetingGvk, "default");
-      return true;
-    } catch (const std::exception&) {
-      client->restMapper().reset();
-      return false;
-    }
-  }));
+  REQUIRE(waitForKind(*client, kGreetingGvk));
   core::Value g = core::parseJson(
       R"({"apiVersion":"example.driftless.io/v1","kind":"Greeting",
           "metadata":{"name":"g","namespace":"default"},"spec":{"message":"hi"}})");

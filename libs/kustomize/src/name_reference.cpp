@@ -76,7 +76,7 @@ Indices sieve(const Indices& in, F keep) {
   return out;
 }
 
-// The referrals a referrer could name (ResMap::subsetThatCouldBeReferencedBy): same namespace,
+// The referrals a referrer could name (kustomize's subsetThatCouldBeReferencedBy): same namespace,
 // cluster-scoped, or a RoleBinding's ServiceAccount subject namespaces.
 class Reach {
  public:

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <regex>
-#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -171,39 +170,6 @@ std::vector<ResourcePtr> ResMap::select(const Selector& s) const {
     if (!matchSelectorMap(s.labelSelector, r->labels())) continue;
     if (!matchSelectorMap(s.annotationSelector, r->annotations())) continue;
     out.push_back(r);
-  }
-  return out;
-}
-
-std::vector<ResourcePtr> ResMap::subsetThatCouldBeReferencedBy(const Resource& referrer) const {
-  const ResId referrerId = referrer.curId();
-  if (referrerId.gvk.isClusterScoped()) return list_;
-  std::set<std::string> bindingNamespaces;
-  if (referrer.kind() == "RoleBinding") {
-    const core::Value& subjects = referrer.obj()["subjects"];
-    if (subjects.isArray()) {
-      for (const auto& s : subjects.asArray()) {
-        const core::Value* ns = s.find("namespace");
-        const core::Value* kind = s.find("kind");
-        if (ns == nullptr || kind == nullptr || !kind->isString() ||
-            kind->asString() != "ServiceAccount") {
-          continue;
-        }
-        if (!ns->isString()) {
-          throw KustomizeError("Invalid Input: namespace is blank for resource \"" +
-                               referrerId.toString() + "\"\n");
-        }
-        bindingNamespaces.insert(ns->asString());
-      }
-    }
-  }
-  std::vector<ResourcePtr> out;
-  for (const auto& r : list_) {
-    const ResId id = r->curId();
-    if (id.gvk.isClusterScoped() || id.isNsEquals(referrerId) ||
-        bindingNamespaces.count(r->ns()) > 0) {
-      out.push_back(r);
-    }
   }
   return out;
 }

@@ -25,7 +25,7 @@
 #include "driftless/runtime/informer.h"
 #include "git_repository_reconciler.h"
 #include "kubectl_harness.h"
-#include "test_util.h"
+#include "test_support.h"
 
 namespace driftless::test {
 namespace {
@@ -117,15 +117,7 @@ struct Fixture {
     REQUIRE(cp.kubectl("apply -f " + std::string(DRIFTLESS_SOURCE_DIR) +
                        "/config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml")
                 .exitCode == 0);
-    REQUIRE(eventually([&] {
-      try {
-        client->list(kGitRepository, "default");
-        return true;
-      } catch (const std::exception&) {
-        client->restMapper().reset();
-        return false;
-      }
-    }));
+    REQUIRE(waitForKind(*client, kGitRepository));
     storageDir = cp.dir() / "storage";
     const std::uint16_t port = freePort();
     artifact::StorageOptions so;

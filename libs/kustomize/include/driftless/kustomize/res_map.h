@@ -47,9 +47,6 @@ class ResMap {
   // Exactly one resource matching id by any of its ids, else throws `no matches for Id ...`.
   [[nodiscard]] ResourcePtr byId(const ResId& id) const;
   [[nodiscard]] std::vector<ResourcePtr> select(const Selector& s) const;
-  // Resources that a referrer could refer to by name (same namespace, cluster-scoped, or a
-  // RoleBinding's subject namespaces).
-  [[nodiscard]] std::vector<ResourcePtr> subsetThatCouldBeReferencedBy(const Resource& r) const;
 
   [[nodiscard]] ResMap deepCopy() const;
 

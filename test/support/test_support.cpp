@@ -1,9 +1,11 @@
-#include "test_util.h"
+#include "test_support.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace driftless::test {
@@ -31,6 +33,30 @@ std::uint16_t freePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+bool waitForKind(kube::Client& client, const kube::GroupVersionKind& gvk,
+                 const std::string& namespace_) {
+  return eventually([&] {
+    try {
+      client.list(gvk, namespace_);
+      return true;
+    } catch (const std::exception&) {
+      client.restMapper().reset();
+      return false;
+    }
+  });
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace driftless::test
