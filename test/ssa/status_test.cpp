@@ -168,6 +168,11 @@ TEST_CASE("computeStatus: Job, Pod, PVC, Service, CRD", "[ssa][status]") {
        R"({"apiVersion":"v1","kind":"Pod","status":{"phase":"Running","containerStatuses":[
            {"name":"app","state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}})",
        Status::Failed, "Containers in CrashLoop state: app"},
+      {"Pod unschedulable",
+       R"({"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2020-01-01T00:00:00Z"},
+           "status":{"phase":"Pending","conditions":[
+           {"type":"PodScheduled","status":"False","reason":"Unschedulable"}]}})",
+       Status::Failed, "Pod could not be scheduled"},
       {"Pod pending", R"({"apiVersion":"v1","kind":"Pod","status":{"phase":"Pending"}})",
        Status::InProgress, "Pod is in the Pending phase"},
       {"PVC pending",

@@ -1,8 +1,11 @@
 #include "driftless/ssa/status.h"
 
+#include <chrono>
 #include <climits>
 #include <optional>
 #include <string_view>
+
+#include "driftless/core/time.h"
 
 namespace driftless::ssa {
 namespace {
@@ -241,7 +244,11 @@ Result podStatus(const Value& obj) {
   if (phase == "Pending") {
     for (const auto& c : conditions) {
       if (c.type == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable") {
-        // Upstream waits 15s after creation before reporting; we report it at once.
+        // A pod gets 15 seconds to be scheduled before it is reported (ScheduleWindow).
+        auto created = core::parseRfc3339(str(obj["metadata"]["creationTimestamp"]));
+        if (created && std::chrono::system_clock::now() - *created < std::chrono::seconds(15)) {
+          return inProgress("PodNotScheduled", "Pod has not been scheduled");
+        }
         return failed("PodUnschedulable", "Pod could not be scheduled");
       }
     }
