@@ -178,6 +178,16 @@ TEST_CASE("ResourceManager::apply recreates objects on immutable-field errors", 
   }
 }
 
+TEST_CASE("ResourceManager::applyAll reports dry-run failures", "[ssa][manager]") {
+  kube::FakeClient fake;
+  ResourceManager manager(fake, Owner{});
+  core::Value widget = core::parseJson(
+      R"({"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"default"}})");
+  CHECK_THROWS_WITH(manager.applyAll({configMap("cm", "1"), widget}, ApplyOptions{}),
+                    ContainsSubstring("Widget/default/w dry-run failed"));
+  CHECK_THROWS_AS(fake.get(ref(kConfigMap, "cm")), kube::ApiError);
+}
+
 TEST_CASE("ResourceManager::deleteAll", "[ssa][manager]") {
   kube::FakeClient fake;
   Owner owner;

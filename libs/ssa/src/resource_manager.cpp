@@ -169,7 +169,12 @@ bool ResourceManager::cleanup(const core::Value& desired, core::Value& live,
 ResourceManager::Planned ResourceManager::plan(const core::Value& object,
                                                const ApplyOptions& options) {
   ObjMetadata id = ObjMetadata::of(object);
-  std::optional<Value> live = getOrNull(kube::ObjectRef::of(object));
+  std::optional<Value> live;
+  try {
+    live = getOrNull(kube::ObjectRef::of(object));
+  } catch (const std::exception&) {
+    // As upstream: the dry run below reports the failure (e.g. an unknown kind) with context.
+  }
   const Value& source = live ? *live : object;
   bool skip = anyInMetadata(object, options.exclusionSelector) ||
               (live && anyInMetadata(*live, options.exclusionSelector)) ||
