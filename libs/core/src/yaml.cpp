@@ -164,7 +164,12 @@ class StreamBuilder {
       if (ok || (t != "int" && t != "float" && t != "bool")) return v;
       fail(e.start_mark, "cannot decode !!" + std::string(t) + " `" + std::string(text) + "`");
     }
-    if (tag == "!" || s.style != YAML_PLAIN_SCALAR_STYLE) return Value(text);
+    if (tag == "!" || s.style != YAML_PLAIN_SCALAR_STYLE) {
+      Value v(text);
+      v.setQuotedStyle(s.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                       s.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+      return v;
+    }
     return resolvePlainScalar(text, options_.schema);
   }
 
@@ -317,7 +322,8 @@ int appendToString(void* data, unsigned char* buffer, size_t size) {
 
 class Emitter {
  public:
-  Emitter(std::string& out, const YamlPrintOptions& options) : sortKeys_(options.sortKeys) {
+  Emitter(std::string& out, const YamlPrintOptions& options)
+      : sortKeys_(options.sortKeys), keepQuotedStyle_(options.keepQuotedStyle) {
     if (yaml_emitter_initialize(&emitter_) == 0) throw Error("yaml: cannot initialise emitter");
     yaml_emitter_set_output(&emitter_, appendToString, &out);
     yaml_emitter_set_unicode(&emitter_, 1);
@@ -357,11 +363,11 @@ class Emitter {
     emit(e);
   }
 
-  void string(const std::string& s) {
+  void string(const std::string& s, bool quoted) {
     yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
     if (s.find('\n') != std::string::npos) {
       style = YAML_LITERAL_SCALAR_STYLE;
-    } else if (plainScalarNeedsQuotes(s)) {
+    } else if ((quoted && keepQuotedStyle_) || plainScalarNeedsQuotes(s)) {
       style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     }
     scalar(s, style);
@@ -383,7 +389,7 @@ class Emitter {
         scalar(formatDouble(v.asDouble()), YAML_PLAIN_SCALAR_STYLE);
         break;
       case Value::Type::String:
-        string(v.asString());
+        string(v.asString(), v.quotedStyle());
         break;
       case Value::Type::Array: {
         bool empty = v.asArray().empty();
@@ -410,12 +416,12 @@ class Emitter {
             return goYamlKeyLess(a->key, b->key);
           });
           for (const Member* m : members) {
-            string(m->key);
+            string(m->key, false);
             node(m->value);
           }
         } else {
           for (const auto& m : v.asObject()) {
-            string(m.key);
+            string(m.key, false);
             node(m.value);
           }
         }
@@ -434,6 +440,7 @@ class Emitter {
 
   yaml_emitter_t emitter_{};
   bool sortKeys_ = false;
+  bool keepQuotedStyle_ = false;
 };
 
 // Decodes one UTF-8 rune at s[i] (advancing i); invalid bytes decode as themselves.

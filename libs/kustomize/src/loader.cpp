@@ -36,13 +36,26 @@ std::string lstatError(const fs::path& p) {
 
 }  // namespace
 
-Loader::Loader(const fs::path& dir, LoaderOptions options) : options_(options) {
+Loader::Loader(const fs::path& dir, LoaderOptions options) : options_(std::move(options)) {
   std::error_code ec;
+  if (!options_.fence.empty()) {
+    fs::path fence = cleanedAbs(options_.fence, ec);
+    if (ec) throw KustomizeError("not a valid directory: " + lstatError(options_.fence));
+    options_.fence = fence;
+  }
   fs::path abs = dir.is_absolute() ? dir : fs::absolute(dir, ec);
   root_ = cleanedAbs(abs, ec);
   if (ec) throw KustomizeError("not a valid directory: " + lstatError(abs.lexically_normal()));
   if (!fs::is_directory(root_, ec)) {
     throw KustomizeError("'" + dir.string() + "': file is not directory");
+  }
+  checkFence(root_, abs.lexically_normal());
+}
+
+void Loader::checkFence(const fs::path& resolved, const fs::path& shown) const {
+  if (!options_.fence.empty() && !hasPrefix(resolved, options_.fence)) {
+    throw KustomizeError("path '" + shown.string() + "' is not in or below '" +
+                         options_.fence.string() + "'");
   }
 }
 
@@ -67,6 +80,7 @@ fs::path Loader::restrict(std::string_view path) const {
     throw KustomizeError("security; file '" + p.string() + "' is not in or below '" +
                          root_.string() + "'");
   }
+  checkFence(resolved, p);
   return resolved;
 }
 
@@ -120,6 +134,7 @@ Loader Loader::child(std::string_view path) const {
     throw KustomizeError("must build at directory: '" + joined.string() +
                          "': file is not directory");
   }
+  checkFence(dir, joined);
   errIfArgEqualOrHigher(dir);
   return Loader(dir, options_, std::make_shared<const Loader>(*this));
 }

@@ -178,6 +178,16 @@ class Value {
   // by numeric value.
   friend bool operator==(const Value& a, const Value& b) noexcept;
 
+  // A string that was quoted in the YAML it was read from (`"${replicas}"`), so that it can be
+  // printed quoted again (kyaml keeps scalar styles; Flux's variable substitution relies on
+  // it). Not part of equality; lost when the value is replaced.
+  [[nodiscard]] bool quotedStyle() const noexcept {
+    return quoted_;
+  }
+  void setQuotedStyle(bool quoted) noexcept {
+    quoted_ = quoted;
+  }
+
   [[nodiscard]] static const char* typeName(Type t) noexcept;
   [[nodiscard]] const char* typeName() const noexcept {
     return typeName(type());
@@ -185,6 +195,7 @@ class Value {
 
  private:
   std::variant<std::monostate, bool, std::int64_t, double, std::string, Array, Object> data_;
+  bool quoted_ = false;  // fits in the variant's padding
 };
 
 struct Member {

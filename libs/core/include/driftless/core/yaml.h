@@ -43,6 +43,8 @@ struct YamlPrintOptions {
   // Print object keys in go-yaml v2's map order (what sigs.k8s.io/yaml prints, so kubectl
   // kustomize and `kubectl get -o yaml`): see goYamlKeyLess. Otherwise keys keep their order.
   bool sortKeys = false;
+  // Print strings read from quoted scalars quoted again (Value::quotedStyle), as kyaml does.
+  bool keepQuotedStyle = false;
 };
 
 // go-yaml v2's order of string map keys: rune by rune; letters by code point; non-letters before

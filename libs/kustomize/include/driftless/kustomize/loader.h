@@ -18,6 +18,10 @@ struct LoaderOptions {
   LoadRestrictions restrictions = LoadRestrictions::RootOnly;
   // Files larger than this are refused (kustomization trees are small; this bounds memory).
   std::size_t maxFileSize = 64U << 20U;
+  // When set, nothing outside this directory is read, whatever the restrictions (Flux builds
+  // with LoadRestrictionsNone on a file system fenced at the artifact's root, so overlays may
+  // use `../base` but never leave the source).
+  std::filesystem::path fence;
 };
 
 class Loader {
@@ -40,6 +44,7 @@ class Loader {
   Loader(std::filesystem::path root, LoaderOptions options, std::shared_ptr<const Loader> parent);
   [[nodiscard]] std::filesystem::path restrict(std::string_view path) const;
   void errIfArgEqualOrHigher(const std::filesystem::path& candidate) const;
+  void checkFence(const std::filesystem::path& resolved, const std::filesystem::path& shown) const;
 
   std::filesystem::path root_;
   LoaderOptions options_;
