@@ -88,6 +88,7 @@ ChangeSet ResourceManager::deleteAll(std::vector<kube::ObjectRef> objects,
 std::vector<ResourceStatus> ResourceManager::waitForSet(const std::vector<kube::ObjectRef>& objects,
                                                         const WaitOptions& options) {
   const auto deadline = Clock::now() + options.timeout;
+  std::chrono::milliseconds pause{250};
   while (true) {
     std::vector<ResourceStatus> statuses;
     bool allCurrent = true;
@@ -121,7 +122,10 @@ std::vector<ResourceStatus> ResourceManager::waitForSet(const std::vector<kube::
           timedOut ? "timeout waiting for" : "failed early due to stalled resources";
       throw WaitError(prefix + ": [" + joined(errs) + "]", std::move(statuses));
     }
-    sleepUntilNext(deadline, options.interval);
+    // Objects usually settle within a second of being applied: look again soon, then back off
+    // to the configured interval (Flux polls every 5s from the start).
+    sleepUntilNext(deadline, std::min(options.interval, pause));
+    pause *= 2;
   }
 }
 
