@@ -18,6 +18,7 @@
 #include "driftless/core/semver.h"
 #include "driftless/core/yaml.h"
 #include "driftless/kustomize/build.h"
+#include "up.h"
 
 namespace {
 
@@ -26,6 +27,9 @@ namespace core = driftless::core;
 constexpr std::string_view kUsage = R"(driftless: GitOps toolkit compatible with Flux v2
 
 Usage:
+  driftless up [--data-dir D] [-d]          start the control plane and every controller (see
+                                            `driftless up --help`); writes D/kubeconfig
+  driftless down [--data-dir D]             stop what `driftless up` started with D
   driftless version                         print the version
   driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
                                             run the embedded Kubernetes-API-compatible control
@@ -177,9 +181,11 @@ int main(int argc, char** argv) {
     }
     if (cmd == "convert") return convert(args);
     if (cmd == "apiserver") return apiserver(args);
+    if (cmd == "up") return driftless::cli::up(args);
+    if (cmd == "down") return driftless::cli::down(args);
     if (cmd == "semver") return semver(args);
     if (cmd == "kustomize") return kustomize(args);
-  } catch (const core::Error& e) {
+  } catch (const std::exception& e) {
     std::cerr << "driftless " << cmd << ": " << e.what() << '\n';
     return 1;
   }

@@ -1,0 +1,206 @@
+// The GitOps loop end to end, as a user runs it: `driftless up -d`, a real `git daemon`, plain
+// Flux YAML applied with kubectl, commits pushed, `driftless down`. Every process is real.
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "kubectl_harness.h"
+#include "test_support.h"
+
+namespace driftless::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Catch::Matchers::ContainsSubstring;
+namespace fs = std::filesystem;
+
+std::string sh(const std::string& cmd) {
+  CommandResult r = run(cmd);
+  INFO(cmd << "\n" << r.out);
+  REQUIRE(r.exitCode == 0);
+  return r.out;
+}
+
+class GitDaemon {
+ public:
+  explicit GitDaemon(const fs::path& root) : root_(root) {
+    fs::create_directories(root_ / "work");
+    sh("git init -q -b main " + (root_ / "work").string() + " && git init -q --bare -b main " +
+       (root_ / "repo.git").string());
+    git("config user.email test@example.com && git config user.name Test");
+    port_ = freePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string base = "--base-path=" + root_.string();
+      const std::string port = "--port=" + std::to_string(port_);
+      ::execlp("git", "git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
+               port.c_str(), base.c_str(), root_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~GitDaemon() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  [[nodiscard]] std::string url() const {
+    return "git://127.0.0.1:" + std::to_string(port_) + "/repo.git";
+  }
+  void write(const std::string& path, const std::string& content) {
+    fs::create_directories((root_ / "work" / path).parent_path());
+    std::ofstream(root_ / "work" / path) << content;
+  }
+  void remove(const std::string& path) { fs::remove(root_ / "work" / path); }
+  std::string commit(const std::string& message) {
+    git("add -A && git commit -q -m '" + message + "' && git push -q " +
+        (root_ / "repo.git").string() + " main");
+    return git("rev-parse HEAD").substr(0, 40);
+  }
+
+ private:
+  std::string git(const std::string& args) {
+    return sh("cd " + (root_ / "work").string() + " && git " + args);
+  }
+  fs::path root_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// `driftless up -d` on a temporary data directory; `driftless down` when done.
+class Driftless {
+ public:
+  explicit Driftless(const fs::path& dataDir) : dataDir_(dataDir) { up(); }
+  ~Driftless() { run(bin() + " down --data-dir " + dataDir_.string()); }
+  void up() {
+    const std::string out = sh(bin() + " up -d --data-dir " + dataDir_.string() + " 2>&1");
+    REQUIRE_THAT(out, ContainsSubstring((dataDir_ / "kubeconfig").string()));
+  }
+  void down() { sh(bin() + " down --data-dir " + dataDir_.string()); }
+  [[nodiscard]] CommandResult kubectl(const std::string& args) const {
+    return run("kubectl --kubeconfig " + (dataDir_ / "kubeconfig").string() + " " + args + " 2>&1");
+  }
+  [[nodiscard]] std::string get(const std::string& args) const {
+    CommandResult r = kubectl(args);
+    return r.exitCode == 0 ? r.out : std::string();
+  }
+  static std::string bin() { return std::string(DRIFTLESS_BIN_DIR) + "/driftless"; }
+
+ private:
+  fs::path dataDir_;
+};
+
+constexpr const char* kDeployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:${tag}
+)";
+
+}  // namespace
+
+TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]") {
+  TempDir tmp("driftless-gitops");
+  GitDaemon git(tmp.path() / "git");
+  git.write("apps/deploy.yaml", kDeployment);
+  git.write("apps/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n"
+            "data:\n  color: blue\n");
+  const std::string first = git.commit("first");
+  Driftless d(tmp.path() / "data");
+  REQUIRE(d.get("get namespace flux-system -o name") == "namespace/flux-system\n");
+
+  const std::string flux =
+      "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+      "metadata:\n  name: repo\n  namespace: flux-system\nspec:\n"
+      "  interval: 1m\n  url: " +
+      git.url() +
+      "\n  ref:\n    branch: main\n---\n"
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+      "metadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
+      "  interval: 10m\n  path: ./apps\n  prune: true\n  wait: true\n"
+      "  sourceRef:\n    kind: GitRepository\n    name: repo\n"
+      "  postBuild:\n    substitute:\n      tag: '1.27'\n";
+  std::ofstream(tmp.path() / "flux.yaml") << flux;
+  sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() + " apply -f " +
+     (tmp.path() / "flux.yaml").string());
+  CommandResult wait =
+      d.kubectl("-n flux-system wait kustomization/apps --for=condition=ready --timeout=60s");
+  INFO(wait.out << d.get("-n flux-system get kustomization apps -o yaml"));
+  REQUIRE(wait.exitCode == 0);
+  CHECK(d.get("-n flux-system get kustomization apps -o jsonpath={.status.lastAppliedRevision}") ==
+        "main@sha1:" + first);
+  CHECK(d.get("get deploy web -o jsonpath={.spec.template.spec.containers[0].image}") ==
+        "nginx:1.27");
+  CHECK(d.get("get configmap settings -o jsonpath={.data.color}") == "blue");
+
+  // Drift is corrected on the next reconcile.
+  sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() +
+     " patch configmap settings --type merge -p '{\"data\":{\"color\":\"red\"}}'");
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite kustomization/apps "
+      "reconcile.fluxcd.io/requestedAt=drift");
+  CHECK(eventually(
+      [&] { return d.get("get configmap settings -o jsonpath={.data.color}") == "blue"; }, 30s));
+
+  // A new commit that drops the ConfigMap: it is pruned once the source has the revision.
+  git.remove("apps/cm.yaml");
+  const std::string second = git.commit("drop settings");
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite gitrepository/repo "
+      "reconcile.fluxcd.io/requestedAt=second");
+  CHECK(eventually(
+      [&] {
+        return d.get(
+                   "-n flux-system get kustomization apps -o "
+                   "jsonpath={.status.lastAppliedRevision}") == "main@sha1:" + second;
+      },
+      30s));
+  CHECK(eventually([&] { return d.kubectl("get configmap settings").exitCode != 0; }, 10s));
+
+  // A broken commit fails the build; what runs stays.
+  git.write("apps/kustomization.yaml", "resources:\n- missing.yaml\n");
+  const std::string third = git.commit("broken");
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite gitrepository/repo "
+      "reconcile.fluxcd.io/requestedAt=third");
+  CHECK(eventually(
+      [&] {
+        return d.get(
+                   "-n flux-system get kustomization apps -o "
+                   "jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}'") == "BuildFailed";
+      },
+      30s));
+  CHECK(
+      d.get("-n flux-system get kustomization apps -o jsonpath={.status.lastAttemptedRevision}") ==
+      "main@sha1:" + third);
+  CHECK(d.get("get deploy web -o name") == "deployment.apps/web\n");
+  CHECK_THAT(d.get("-n flux-system get events -o jsonpath={.items[*].message}"),
+             ContainsSubstring("kustomize build failed"));
+
+  // State survives a restart.
+  d.down();
+  d.up();
+  CHECK(d.get("-n flux-system get kustomization apps -o jsonpath={.status.lastAppliedRevision}") ==
+        "main@sha1:" + second);
+  CHECK(d.get("get deploy web -o name") == "deployment.apps/web\n");
+  CHECK(fs::exists(tmp.path() / "data" / "logs" / "kustomize-controller.log"));
+}
+
+}  // namespace driftless::test
