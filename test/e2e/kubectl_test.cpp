@@ -629,3 +629,49 @@ TEST_CASE("The install manifests build identically with driftless and kubectl, a
   CHECK(cp.kubectl("get deployment source-controller -n flux-system -o name").out ==
         "deployment.apps/source-controller\n");
 }
+
+TEST_CASE("immutable fields of built-in kinds are refused", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto deploy = cp.writeFile("d.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+)");
+  REQUIRE(cp.kubectl("apply -f " + deploy.string()).exitCode == 0);
+  auto selector = cp.kubectl(
+      "patch deployment web --type merge -p "
+      "'{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"other\"}},\"template\":{\"metadata\":"
+      "{\"labels\":{\"app\":\"other\"}}}}}'");
+  CHECK(selector.exitCode != 0);
+  CHECK_THAT(selector.out, ContainsSubstring("Deployment \"web\" is invalid: spec.selector"));
+  CHECK_THAT(selector.out, ContainsSubstring("field is immutable"));
+  CHECK(cp.kubectl("patch deployment web --type merge -p "
+                   "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+                   "\"image\":\"nginx:2\"}]}}}}'")
+            .exitCode == 0);
+
+  REQUIRE(cp.kubectl("create configmap frozen --from-literal=a=1").exitCode == 0);
+  REQUIRE(cp.kubectl("patch configmap frozen --type merge -p '{\"immutable\":true}'").exitCode ==
+          0);
+  auto frozen = cp.kubectl("patch configmap frozen --type merge -p '{\"data\":{\"a\":\"2\"}}'");
+  CHECK(frozen.exitCode != 0);
+  CHECK_THAT(frozen.out,
+             ContainsSubstring("data: Forbidden: field is immutable when `immutable` is set"));
+  CHECK(cp.kubectl("label configmap frozen x=y").exitCode == 0);  // metadata still changes
+
+  REQUIRE(cp.kubectl("create secret generic s --from-literal=a=1").exitCode == 0);
+  auto type = cp.kubectl("patch secret s --type merge -p '{\"type\":\"kubernetes.io/tls\"}'");
+  CHECK(type.exitCode != 0);
+  CHECK_THAT(type.out, ContainsSubstring("type: Invalid value: \"kubernetes.io/tls\": field is "
+                                         "immutable"));
+}

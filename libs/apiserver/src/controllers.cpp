@@ -168,6 +168,11 @@ void ApiServer::Impl::simulateWorkloads() {
         std::string_view r = resource;
         std::int64_t replicas = intOr(next["spec"]["replicas"], 1);
         core::Value status = core::Object{{"observedGeneration", generation}};
+        // `simulator.driftless.io/outcome: fail` simulates a rollout that cannot finish (a
+        // Deployment past its progress deadline, a Job out of retries), to test health checks.
+        const core::Value& outcome =
+            std::as_const(next)["metadata"]["annotations"]["simulator.driftless.io/outcome"];
+        const bool fail = outcome.isString() && outcome.asString() == "fail";
         auto condition = [&](const char* type, const char* reason, const char* message) {
           return core::Object{{"type", type},          {"status", "True"},
                               {"lastUpdateTime", now}, {"lastTransitionTime", now},
@@ -184,7 +189,18 @@ void ApiServer::Impl::simulateWorkloads() {
             status["currentRevision"] = revision;
             status["updateRevision"] = revision;
           }
-          if (r == "apps/deployments") {
+          if (r == "apps/deployments" && fail) {
+            status["readyReplicas"] = 0;
+            status["availableReplicas"] = 0;
+            status["conditions"] = core::Array{core::Object{
+                {"type", "Progressing"},
+                {"status", "False"},
+                {"lastUpdateTime", now},
+                {"lastTransitionTime", now},
+                {"reason", "ProgressDeadlineExceeded"},
+                {"message", "ReplicaSet \"" + key.name +
+                                "\" has timed out progressing. (simulated by driftless)"}}};
+          } else if (r == "apps/deployments") {
             status["conditions"] = core::Array{
                 condition("Available", "MinimumReplicasAvailable",
                           "Deployment has minimum availability."),
@@ -197,6 +213,16 @@ void ApiServer::Impl::simulateWorkloads() {
             status[f] = 1;
           }
           status["numberMisscheduled"] = 0;
+        } else if (fail) {  // batch/jobs
+          status["failed"] = intOr(next["spec"]["backoffLimit"], 6) + 1;
+          status["startTime"] = now;
+          status["conditions"] = core::Array{core::Object{
+              {"type", "Failed"},
+              {"status", "True"},
+              {"lastProbeTime", now},
+              {"lastTransitionTime", now},
+              {"reason", "BackoffLimitExceeded"},
+              {"message", "Job has reached the specified backoff limit (simulated by driftless)"}}};
         } else {  // batch/jobs
           std::int64_t completions = intOr(next["spec"]["completions"], 1);
           status["succeeded"] = completions;

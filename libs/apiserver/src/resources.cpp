@@ -528,6 +528,84 @@ core::Value ApiServer::Impl::prepareCreate(const RequestInfo& info, core::Value 
   return obj;
 }
 
+namespace {
+
+// The immutable fields of built-in kinds that GitOps tools trip over (kube-apiserver's
+// ValidateUpdate of each kind): ConfigMaps and Secrets marked `immutable`, a Secret's type,
+// workload selectors, a Job's template, and a StatefulSet's spec beyond the updatable fields.
+void checkImmutableFields(const ResourceInfo& r, const std::string& name,
+                          const core::Value& current, const core::Value& next) {
+  if (r.custom) return;
+  std::vector<kube::StatusCause> causes;
+  auto cause = [&](std::string field, std::string message) {
+    causes.push_back({std::move(field), "FieldValueInvalid", std::move(message)});
+  };
+  auto changed = [&](std::string_view path) {
+    const core::Value* a = &current;
+    const core::Value* b = &next;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t dot = path.find('.', start);
+      std::string_view key = path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+      a = &(*a)[key];
+      b = &(*b)[key];
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    return !(*a == *b);
+  };
+  auto invalidValue = [&](std::string_view path) {
+    const core::Value* v = &next;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      std::size_t dot = path.find('.', start);
+      v = &(*v)[path.substr(start, dot == std::string_view::npos ? dot : dot - start)];
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    return "Invalid value: " + core::toJson(*v) + ": field is immutable";
+  };
+  const bool coreGroup = r.group.empty();
+  if (coreGroup && (r.kind == "ConfigMap" || r.kind == "Secret")) {
+    const bool wasImmutable = current["immutable"].isBool() && current["immutable"].asBool();
+    if (wasImmutable) {
+      if (!(next["immutable"].isBool() && next["immutable"].asBool())) {
+        cause("immutable", "Forbidden: field is immutable when `immutable` is set");
+      }
+      if (changed("data")) cause("data", "Forbidden: field is immutable when `immutable` is set");
+      if (changed("binaryData") && r.kind == "ConfigMap") {
+        cause("binaryData", "Forbidden: field is immutable when `immutable` is set");
+      }
+    }
+    if (r.kind == "Secret" && changed("type")) cause("type", invalidValue("type"));
+  } else if (r.group == "apps" && (r.kind == "Deployment" || r.kind == "ReplicaSet" ||
+                                   r.kind == "DaemonSet" || r.kind == "StatefulSet")) {
+    if (changed("spec.selector")) cause("spec.selector", invalidValue("spec.selector"));
+    if (r.kind == "StatefulSet" && causes.empty()) {
+      core::Value a = current["spec"];
+      core::Value b = next["spec"];
+      for (const char* f : {"replicas", "ordinals", "template", "updateStrategy",
+                            "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}) {
+        if (a.isObject()) a.asObject().erase(f);
+        if (b.isObject()) b.asObject().erase(f);
+      }
+      if (!(a == b)) {
+        cause("spec",
+              "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+              "'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' "
+              "and 'minReadySeconds' are forbidden");
+      }
+    }
+  } else if (r.group == "batch" && r.kind == "Job") {
+    if (changed("spec.selector")) cause("spec.selector", invalidValue("spec.selector"));
+    if (changed("spec.template")) cause("spec.template", invalidValue("spec.template"));
+    if (changed("spec.completions")) cause("spec.completions", invalidValue("spec.completions"));
+  }
+  if (!causes.empty()) throw invalid(r.kind, r.group, name, std::move(causes));
+}
+
+}  // namespace
+
 core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::Value& current,
                                            core::Value obj, bool requireResourceVersion) const {
   const ResourceInfo& r = *info.info;
@@ -586,6 +664,7 @@ core::Value ApiServer::Impl::prepareUpdate(const RequestInfo& info, const core::
       obj.asObject().erase("status");
     }
   }
+  checkImmutableFields(r, info.name, current, obj);
   std::int64_t generation = cur["generation"].isInt() ? cur["generation"].asInt() : 1;
   if (specChanged(current, obj, statusSub)) ++generation;
   if (!tracksGeneration(r)) generation = 0;

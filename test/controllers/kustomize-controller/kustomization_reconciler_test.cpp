@@ -3,11 +3,13 @@
 // substitution, dependencies, health, deletion.
 
 #include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 
 #include "driftless/artifact/server.h"
@@ -56,7 +58,7 @@ struct Fixture {
   std::vector<std::string> events;
   int revisions = 0;
 
-  Fixture() {
+  explicit Fixture(const std::function<void(kc::KustomizationReconcilerOptions&)>& tune = {}) {
     for (const char* crd : {"source.toolkit.fluxcd.io_gitrepositories.yaml",
                             "kustomize.toolkit.fluxcd.io_kustomizations.yaml"}) {
       REQUIRE(
@@ -84,6 +86,7 @@ struct Fixture {
     o.requeueDependency = 5s;
     o.fetch.retries = 0;
     o.workDir = work.path();
+    if (tune) tune(o);
     reconciler = std::make_unique<kc::KustomizationReconciler>(*client, o, quietLogger());
     fs::create_directories(work.path() / "src");
   }
@@ -424,6 +427,163 @@ spec:
     f.createKustomization(std::string(kApp) + "  suspend: true\n");
     f.reconcile("app");
     CHECK_FALSE(f.exists(kConfigMap, "default", "a"));
+  }
+}
+
+TEST_CASE("Kustomization: a failing health check, then recovery", "[kustomize-controller]") {
+  Fixture f;
+  const std::string deployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: default
+  annotations:
+    simulator.driftless.io/outcome: OUTCOME
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: nginx:1.27
+)";
+  auto withOutcome = [&](const std::string& outcome) {
+    std::string d = deployment;
+    d.replace(d.find("OUTCOME"), 7, outcome);
+    return d;
+  };
+  f.write("apps/deploy.yaml", withOutcome("fail"));
+  f.publish();
+  f.createKustomization(std::string(kApp) + "  wait: true\n");
+  auto r = f.reconcile("app");
+  core::Value k = f.get("app");
+  INFO(core::toYaml(k));
+  CHECK(condition(k, "Ready", "status") == "False");
+  CHECK(condition(k, "Ready", "reason") == "HealthCheckFailed");
+  CHECK(condition(k, "Healthy", "status") == "False");
+  CHECK(condition(k, "Healthy", "reason") == "HealthCheckFailed");
+  CHECK_THAT(condition(k, "Ready", "message"),
+             ContainsSubstring("Deployment/default/api status: 'Failed'"));
+  CHECK(k["status"]["history"][0]["lastReconciledStatus"].asString() == "HealthCheckFailed");
+  CHECK(r.requeueAfter == 10min);
+  auto events = f.takeEvents();
+  INFO(joined(events));
+  CHECK(hasEvent(events, "Warning HealthCheckFailed health check failed after "));
+
+  // The fix: a new image (a spec change rolls out again) without the failure.
+  std::string fixed = withOutcome("ok");
+  fixed.replace(fixed.find("nginx:1.27"), 10, "nginx:1.28");
+  f.write("apps/deploy.yaml", fixed);
+  f.publish();
+  f.reconcile("app");
+  k = f.get("app");
+  CHECK(condition(k, "Ready", "status") == "True");
+  CHECK(condition(k, "Healthy", "status") == "True");
+  CHECK(hasEvent(f.takeEvents(), "Health check passed in "));
+}
+
+TEST_CASE("Kustomization: immutable fields need force", "[kustomize-controller]") {
+  Fixture f;
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\n"
+          "  namespace: default\nimmutable: true\ndata:\n  v: one\n");
+  f.publish();
+  f.createKustomization(kApp);
+  f.reconcile("app");
+  const std::string uid =
+      f.client->get({kConfigMap, "default", "frozen"})["metadata"]["uid"].asString();
+
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\n"
+          "  namespace: default\nimmutable: true\ndata:\n  v: two\n");
+  f.publish();
+  f.reconcile("app");
+  core::Value k = f.get("app");
+  INFO(core::toYaml(k));
+  CHECK(condition(k, "Ready", "reason") == "ReconciliationFailed");
+  CHECK_THAT(condition(k, "Ready", "message"), ContainsSubstring("field is immutable"));
+  CHECK(f.client->get({kConfigMap, "default", "frozen"})["data"]["v"].asString() == "one");
+
+  REQUIRE(f.cp.kubectl("patch kustomization app --type merge -p '{\"spec\":{\"force\":true}}'")
+              .exitCode == 0);
+  f.reconcile("app");
+  k = f.get("app");
+  CHECK(condition(k, "Ready", "status") == "True");
+  core::Value cm = f.client->get({kConfigMap, "default", "frozen"});
+  CHECK(cm["data"]["v"].asString() == "two");
+  CHECK(cm["metadata"]["uid"].asString() != uid);  // recreated
+  CHECK(hasEvent(f.takeEvents(), "ConfigMap/default/frozen created"));
+}
+
+TEST_CASE("Kustomization: cross-namespace sources under lockdown", "[kustomize-controller]") {
+  Fixture f([](kc::KustomizationReconcilerOptions& o) { o.noCrossNamespaceRefs = true; });
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+          "  namespace: default\n");
+  f.publish();
+  REQUIRE(f.cp.kubectl("create namespace tenant").exitCode == 0);
+  std::string k = kApp;
+  k.replace(k.find("namespace: default"), 18, "namespace: tenant");
+  k += "    namespace: default\n";
+  f.client->create(core::parseYaml(k));
+  auto r = f.reconciler->reconcile({"tenant", "app"}, std::stop_token());
+  core::Value obj = f.client->get({kKustomization, "tenant", "app"});
+  INFO(core::toYaml(obj));
+  CHECK(condition(obj, "Ready", "reason") == "AccessDenied");
+  CHECK(condition(obj, "Stalled", "status") == "True");
+  CHECK(condition(obj, "Ready", "message") ==
+        "can't access 'GitRepository/default/repo', cross-namespace references have been blocked");
+  CHECK(r.requeueAfter == 0ms);
+  CHECK_FALSE(f.exists(kConfigMap, "default", "x"));
+}
+
+TEST_CASE("Kustomization: suspend and resume", "[kustomize-controller]") {
+  Fixture f;
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+          "  namespace: default\n");
+  f.publish();
+  f.createKustomization(std::string(kApp) + "  suspend: true\n");
+  CHECK(f.reconcile("app").requeueAfter == 0ms);
+  CHECK_FALSE(f.exists(kConfigMap, "default", "a"));
+  REQUIRE(f.cp.kubectl("patch kustomization app --type merge -p '{\"spec\":{\"suspend\":false}}'")
+              .exitCode == 0);
+  f.reconcile("app");
+  CHECK(condition(f.get("app"), "Ready", "status") == "True");
+  CHECK(f.exists(kConfigMap, "default", "a"));
+}
+
+TEST_CASE("Kustomization: deletion policies", "[kustomize-controller]") {
+  struct Case {
+    const char* policy;
+    bool prune;
+    bool deleted;
+  };
+  const Case c = GENERATE(Case{"", true, true}, Case{"", false, false},
+                          Case{"MirrorPrune", false, false}, Case{"Delete", false, true},
+                          Case{"WaitForTermination", false, true}, Case{"Orphan", true, false});
+  INFO("deletionPolicy '" << c.policy << "', prune " << c.prune);
+  Fixture f;
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n"
+          "  namespace: default\n");
+  f.publish();
+  std::string k = kApp;
+  if (!c.prune) k.replace(k.find("prune: true"), 11, "prune: false");
+  if (*c.policy != '\0') k += std::string("  deletionPolicy: ") + c.policy + "\n";
+  f.createKustomization(k);
+  f.reconcile("app");
+  REQUIRE(f.exists(kConfigMap, "default", "owned"));
+  REQUIRE(f.cp.kubectl("delete kustomization app --wait=false").exitCode == 0);
+  f.reconcile("app");
+  REQUIRE(eventually([&] { return !f.exists(kKustomization, "default", "app"); }, 10s));
+  if (c.deleted) {
+    CHECK(eventually([&] { return !f.exists(kConfigMap, "default", "owned"); }, 10s));
+  } else {
+    CHECK(f.exists(kConfigMap, "default", "owned"));
   }
 }
 
