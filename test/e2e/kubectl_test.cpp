@@ -675,3 +675,35 @@ spec:
   CHECK_THAT(type.out, ContainsSubstring("type: Invalid value: \"kubernetes.io/tls\": field is "
                                          "immutable"));
 }
+
+TEST_CASE("kubectl scale goes through the scale subresource", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto deploy = cp.writeFile("d.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+)");
+  REQUIRE(cp.kubectl("apply -f " + deploy.string()).exitCode == 0);
+  auto scaled = cp.kubectl("scale deployment web --replicas=4");
+  INFO(scaled.out);
+  CHECK(scaled.exitCode == 0);
+  CHECK(cp.kubectl("get deployment web -o jsonpath={.spec.replicas}").out == "4");
+  CHECK(cp.kubectl("get deployment web -o jsonpath={.metadata.generation}").out == "2");
+  auto scale = cp.kubectl("get --raw /apis/apps/v1/namespaces/default/deployments/web/scale");
+  CHECK_THAT(scale.out, ContainsSubstring("\"kind\":\"Scale\""));
+  CHECK_THAT(scale.out, ContainsSubstring("\"selector\":\"app=web\""));
+  CHECK_THAT(cp.kubectl("get deployment web -o yaml --show-managed-fields").out,
+             ContainsSubstring("subresource: scale"));
+  CHECK(cp.kubectl("scale deployment web --replicas=-1").exitCode != 0);
+}

@@ -76,6 +76,8 @@ class ApiServer::Impl {
   core::Value prepareCreate(const RequestInfo& info, core::Value obj) const;
   core::Value prepareUpdate(const RequestInfo& info, const core::Value& current, core::Value obj,
                             bool requireResourceVersion) const;
+  Mutation scaleUpdate(const HttpRequest& req, const RequestInfo& info, const core::Value& current,
+                       const core::Value& scale);
   core::Value applyPatch(const HttpRequest& req, const RequestInfo& info,
                          const core::Value& current) const;
   void afterWrite(const RequestInfo& info, const MutationResult& result);

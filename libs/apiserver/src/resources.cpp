@@ -251,6 +251,73 @@ core::Value statusSuccess(const RequestInfo& info, const std::string& name,
                       {"details", details}};
 }
 
+// `matchLabels` and `matchExpressions` of a LabelSelector as a selector string (what
+// Scale.status.selector carries).
+std::string selectorString(const core::Value& selector) {
+  std::string out;
+  auto add = [&out](const std::string& term) { out += (out.empty() ? "" : ",") + term; };
+  if (selector["matchLabels"].isObject()) {
+    for (const auto& [k, v] : selector["matchLabels"].asObject()) {
+      add(k + "=" + (v.isString() ? v.asString() : core::toJson(v)));
+    }
+  }
+  if (selector["matchExpressions"].isArray()) {
+    for (const auto& e : selector["matchExpressions"].asArray()) {
+      const std::string key = e["key"].isString() ? e["key"].asString() : "";
+      const std::string op = e["operator"].isString() ? e["operator"].asString() : "";
+      std::string values;
+      if (e["values"].isArray()) {
+        for (const auto& v : e["values"].asArray()) {
+          values += (values.empty() ? "" : ",") + (v.isString() ? v.asString() : "");
+        }
+      }
+      if (op == "In") add(key + " in (" + values + ")");
+      if (op == "NotIn") add(key + " notin (" + values + ")");
+      if (op == "Exists") add(key);
+      if (op == "DoesNotExist") add("!" + key);
+    }
+  }
+  return out;
+}
+
+// The autoscaling/v1 Scale of an object with replicas (spec.replicas, status.replicas and the
+// selector), what GET, PUT and PATCH on the /scale subresource speak.
+core::Value toScale(const core::Value& obj) {
+  const core::Value& meta = obj["metadata"];
+  core::Value scaleMeta = core::Object{};
+  for (const char* k : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+    if (!meta[k].isNull()) scaleMeta[k] = meta[k];
+  }
+  core::Value spec = core::Object{};
+  if (!obj["spec"]["replicas"].isNull()) spec["replicas"] = obj["spec"]["replicas"];
+  core::Value status = core::Object{
+      {"replicas", obj["status"]["replicas"].isInt() ? obj["status"]["replicas"] : core::Value(0)}};
+  const core::Value& sel = obj["spec"]["selector"];
+  if (sel.isObject()) status["selector"] = selectorString(sel);
+  return core::Object{{"kind", "Scale"},
+                      {"apiVersion", "autoscaling/v1"},
+                      {"metadata", std::move(scaleMeta)},
+                      {"spec", std::move(spec)},
+                      {"status", std::move(status)}};
+}
+
+// The object with the replicas of a written Scale.
+core::Value fromScale(const core::Value& current, const core::Value& scale) {
+  const core::Value& replicas = scale["spec"]["replicas"];
+  if (!replicas.isInt() || replicas.asInt() < 0) {
+    throw kube::invalid(
+        "Scale", "autoscaling",
+        current["metadata"]["name"].isString() ? current["metadata"]["name"].asString() : "",
+        {{.field = "spec.replicas",
+          .type = "FieldValueInvalid",
+          .message = "Invalid value: " + core::toJson(replicas) +
+                     ": must be greater than or equal to 0"}});
+  }
+  core::Value next = current;
+  next["spec"]["replicas"] = replicas;
+  return next;
+}
+
 }  // namespace
 
 void ApiServer::Impl::respondObject(const HttpRequest& req, ResponseWriter& w, int code,
@@ -309,6 +376,7 @@ void ApiServer::Impl::serveResource(const HttpRequest& req, ResponseWriter& w,
 core::Value ApiServer::Impl::getObject(const RequestInfo& info) const {
   auto obj = store_->get(keyOf(info, info.name));
   if (!obj) throw notFound(info.resource, info.group, info.name);
+  if (info.subresource == "scale") return toScale(obj->object);
   return obj->object;
 }
 
@@ -758,6 +826,7 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
           toStorageVersion(*info.info, obj);
           return Put{std::move(obj)};
         }
+        if (info.subresource == "scale") return scaleUpdate(req, info, current->object, body);
         core::Value next = prepareUpdate(info, current->object, body, true);
         admitObject(req, *info.info, info.subresource, next, warnings);
         recordUpdate(*info.info, info.subresource, current->object, next, fieldManagerOf(req));
@@ -765,6 +834,10 @@ void ApiServer::Impl::updateObject(const HttpRequest& req, ResponseWriter& w,
       },
       dryRun);
   afterWrite(info, result);
+  if (info.subresource == "scale" && result.object) {
+    respondObject(req, w, 200, info, toScale(result.object->object));
+    return;
+  }
   if (result.deleted) {
     respondObject(req, w, 200, info, result.object->object);
     return;
@@ -813,6 +886,9 @@ void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
                               inRequestVersion(*info.info, current->object), config);
           next = prepareUpdate(info, current->object, std::move(applied), false);
           admitObject(req, *info.info, info.subresource, next, warnings);
+        } else if (info.subresource == "scale") {
+          return scaleUpdate(req, info, current->object,
+                             applyPatch(req, info, toScale(current->object)));
         } else {
           core::Value patched =
               applyPatch(req, info, inRequestVersion(*info.info, current->object));
@@ -824,7 +900,30 @@ void ApiServer::Impl::patchObject(const HttpRequest& req, ResponseWriter& w,
       },
       dryRun);
   afterWrite(info, result);
+  if (info.subresource == "scale") {
+    respondObject(req, w, 200, info, toScale(result.object->object));
+    return;
+  }
   respondObject(req, w, created ? 201 : 200, info, result.object->object, warnings);
+}
+
+// A write to /scale: the Scale's replicas become the object's spec.replicas, an update of the
+// main resource (generation, admission, managedFields with subresource `scale`).
+Mutation ApiServer::Impl::scaleUpdate(const HttpRequest& req, const RequestInfo& info,
+                                      const core::Value& current, const core::Value& scale) {
+  const core::Value& rv = scale["metadata"]["resourceVersion"];
+  if (rv.isString() && !rv.asString().empty() && !(rv == current["metadata"]["resourceVersion"])) {
+    throw conflict(info.resource, info.group, info.name,
+                   "the object has been modified; please apply your changes to the latest "
+                   "version and try again");
+  }
+  RequestInfo main = info;
+  main.subresource.clear();
+  core::Value next = prepareUpdate(main, current, fromScale(current, scale), false);
+  std::vector<std::string> warnings;
+  admitObject(req, *info.info, "", next, warnings);
+  recordUpdate(*info.info, "scale", current, next, fieldManagerOf(req));
+  return finalizeUpdate(main, std::move(next));
 }
 
 core::Value ApiServer::Impl::applyPatch(const HttpRequest& req, const RequestInfo& info,
