@@ -102,6 +102,7 @@ metadata:
   name: web
   namespace: default
 spec:
+  replicas: 2
   selector:
     matchLabels: {app: web}
   template:
@@ -159,6 +160,15 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
   CHECK(eventually(
       [&] { return d.get("get configmap settings -o jsonpath={.data.color}") == "blue"; }, 30s));
 
+  // `kubectl scale` by hand is reverted too.
+  sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() +
+     " scale deployment web --replicas=4");
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite kustomization/apps "
+      "reconcile.fluxcd.io/requestedAt=scale");
+  CHECK(
+      eventually([&] { return d.get("get deploy web -o jsonpath={.spec.replicas}") == "2"; }, 30s));
+
   // A new commit that drops the ConfigMap: it is pruned once the source has the revision.
   git.remove("apps/cm.yaml");
   const std::string second = git.commit("drop settings");
@@ -201,6 +211,61 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
         "main@sha1:" + second);
   CHECK(d.get("get deploy web -o name") == "deployment.apps/web\n");
   CHECK(fs::exists(tmp.path() / "data" / "logs" / "kustomize-controller.log"));
+
+  // The fix of the broken commit recovers the Kustomization.
+  git.remove("apps/kustomization.yaml");
+  const std::string fourth = git.commit("fixed");
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite gitrepository/repo "
+      "reconcile.fluxcd.io/requestedAt=fourth");
+  CHECK(eventually(
+      [&] {
+        return d.get(
+                   "-n flux-system get kustomization apps -o "
+                   "jsonpath={.status.lastAppliedRevision}") == "main@sha1:" + fourth;
+      },
+      30s));
+
+  // The kustomize-controller is killed in the middle of a reconcile (waiting for a health
+  // check); the supervisor restarts it and the reconcile completes, nothing lost or doubled.
+  const std::string late =
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+      "  name: late\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n"
+      "  prune: false\n  targetNamespace: team\n  sourceRef:\n    kind: GitRepository\n"
+      "    name: repo\n  postBuild:\n    substitute:\n      tag: '1.27'\n"
+      "  healthChecks:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: late-cm\n"
+      "    namespace: team\n";
+  std::ofstream(tmp.path() / "late.yaml") << late;
+  sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() +
+     " create namespace team && kubectl --kubeconfig " +
+     (tmp.path() / "data" / "kubeconfig").string() + " apply -f " +
+     (tmp.path() / "late.yaml").string());
+  REQUIRE(eventually(
+      [&] {
+        return d
+            .get(
+                "-n flux-system get kustomization late -o "
+                "jsonpath='{.status.conditions[?(@.type==\"Reconciling\")].message}'")
+            .starts_with("Running health checks");
+      },
+      30s));
+  const std::string pid =
+      sh("pgrep -f 'kustomize-controller --kubeconfig=" + (tmp.path() / "data").string() + "'");
+  sh("kill -9 " + pid);
+  sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() +
+     " -n team create configmap late-cm");
+  CHECK(eventually(
+      [&] {
+        return d.get(
+                   "-n flux-system get kustomization late -o "
+                   "jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'") == "True";
+      },
+      60s));
+  CHECK(d.get("-n team get deployments -o name") == "deployment.apps/web\n");
+  CHECK(d.get("-n flux-system get kustomization late -o "
+              "jsonpath='{.status.inventory.entries[*].id}'") == "team_web_apps_Deployment");
+  CHECK(run("grep -c '\"restarted\"' " + (tmp.path() / "data" / "logs" / "driftless.log").string())
+            .out == "1\n");
 }
 
 }  // namespace driftless::test
