@@ -394,7 +394,9 @@ int supervise(const UpOptions& o, int ready) {
       return std::vector<std::string>{"--kubeconfig=" + kubeconfig.string(),
                                       "--metrics-addr=127.0.0.1:" + std::to_string(metrics),
                                       "--health-addr=127.0.0.1:" + std::to_string(health),
-                                      "--log-level=" + o.logLevel};
+                                      "--log-level=" + o.logLevel,
+                                      // The local control plane needs no client-side throttling.
+                                      "--kube-api-qps=1000", "--kube-api-burst=2000"};
     };
     auto add = [&](const std::string& name, std::vector<std::string> extra) {
       const fs::path binary = binDir / name;

@@ -40,6 +40,8 @@ struct KustomizationReconcilerOptions {
   runtime::EventFunc events;                            // optional
   runtime::Metrics* metrics = nullptr;
   runtime::Informer* cache = nullptr;  // Kustomizations are read from it when set
+  // Sources (GitRepository, OCIRepository, Bucket) are read from these informers when set.
+  std::map<std::string, runtime::Informer*> sources;
   double jitterPercent = 5;
   // --requeue-dependency: retry interval while sources or dependencies are not ready.
   std::chrono::milliseconds requeueDependency{30000};
@@ -64,6 +66,10 @@ class KustomizationReconciler : public runtime::Reconciler {
   ~KustomizationReconciler() override;
 
   runtime::Result reconcile(const runtime::Request& req, std::stop_token stop) override;
+  // Reads sources of this kind from the informer (before the manager starts).
+  void setSourceInformer(const std::string& kind, runtime::Informer& informer) {
+    options_.sources[kind] = &informer;
+  }
 
   // The Kustomizations to reconcile when a source's artifact changes (sourceRef index).
   std::vector<runtime::Request> requestsForSource(const core::Value& source, std::string_view kind);
@@ -103,6 +109,10 @@ class KustomizationReconciler : public runtime::Reconciler {
   core::Logger logger_;
   std::mutex clientsMutex_;
   std::map<std::string, kube::ClientPtr> impersonated_;  // bounded: see clientFor
+  // What was applied for each Kustomization (`<namespace>/<name>`), so unchanged objects are
+  // not dry-run again; bounded (cleared past kMaxAppliedCaches Kustomizations).
+  std::mutex appliedMutex_;
+  std::map<std::string, ssa::AppliedObjects> applied_;
 };
 
 // Flux's default timeout: spec.timeout, else interval - 30s, at least 30s.

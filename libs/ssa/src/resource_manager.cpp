@@ -2,7 +2,13 @@
 
 #include "driftless/ssa/resource_manager.h"
 
+#include <algorithm>
 #include <array>
+#include <exception>
+#include <functional>
+#include <utility>
+
+#include "driftless/core/json.h"
 
 #include "driftless/kube/api_error.h"
 
@@ -68,9 +74,20 @@ std::string versionOf(const Value& object) {
 
 }  // namespace
 
+std::string resourceVersionOf(const Value& object) {
+  const Value& rv = object["metadata"]["resourceVersion"];
+  return rv.isString() ? rv.asString() : std::string();
+}
+
+std::size_t digestOf(const Value& object) {
+  return std::hash<std::string>{}(core::toJson(object));
+}
+
 struct ResourceManager::Planned {
   ChangeSetEntry entry;
   bool apply = false;
+  std::string key;  // ObjMetadata::toString() of the desired object
+  std::size_t digest = 0;
 };
 
 ApplyOptions defaultApplyOptions(const Owner& owner, bool force) {
@@ -165,37 +182,78 @@ bool ResourceManager::cleanup(const core::Value& desired, core::Value& live,
 }
 
 // Everything but the write: skip rules, dry run (recreating on immutable-field errors when
-// forced), metadata cleanup and drift detection (shouldSkipApply, ApplyAll's first phase).
+// forced), metadata cleanup and drift detection (shouldSkipApply, ApplyAll's first phase). The
+// live object comes from options.live, else from the dry run (absent: no resourceVersion), else
+// from a GET; with options.applied, an object unchanged since the last apply is not dry-run.
 ResourceManager::Planned ResourceManager::plan(const core::Value& object,
                                                const ApplyOptions& options) {
   ObjMetadata id = ObjMetadata::of(object);
+  const std::string key = id.toString();
+  const std::size_t digest = options.applied != nullptr ? digestOf(object) : 0;
+  const kube::ObjectRef ref = kube::ObjectRef::of(object);
   std::optional<Value> live;
-  try {
-    live = getOrNull(kube::ObjectRef::of(object));
-  } catch (const std::exception&) {
-    // As upstream: the dry run below reports the failure (e.g. an unknown kind) with context.
+  bool liveKnown = false;
+  if (options.live != nullptr) {
+    if (auto it = options.live->find(key); it != options.live->end()) {
+      live = it->second;
+      liveKnown = true;
+    }
   }
-  const Value& source = live ? *live : object;
-  bool skip = anyInMetadata(object, options.exclusionSelector) ||
-              (live && anyInMetadata(*live, options.exclusionSelector)) ||
-              (live && anyInMetadata(object, options.ifNotPresentSelector));
-  if (skip) {
-    return {ChangeSetEntry::of(ObjMetadata::of(source), versionOf(object), Action::Skipped)};
+  auto skipped = [&] {
+    return Planned{ChangeSetEntry::of(ObjMetadata::of(live ? *live : object), versionOf(object),
+                                      Action::Skipped),
+                   false, key, digest};
+  };
+  if (anyInMetadata(object, options.exclusionSelector)) return skipped();
+  auto skipLive = [&] {
+    return live && (anyInMetadata(*live, options.exclusionSelector) ||
+                    anyInMetadata(object, options.ifNotPresentSelector));
+  };
+  if (liveKnown && options.applied != nullptr) {
+    auto a = options.applied->find(key);
+    if (a != options.applied->end() && a->second.digest == digest &&
+        a->second.resourceVersion == resourceVersionOf(*live) && !skipLive()) {
+      return {ChangeSetEntry::of(ObjMetadata::of(*live), versionOf(object), Action::Unchanged),
+              false, key, digest};
+    }
   }
   Value dryRunObject;
-  try {
-    dryRunObject = dryRun(object);
-  } catch (const std::exception& e) {
-    bool forced = live && isImmutableError(e) &&
-                  (options.force || anyInMetadata(object, options.forceSelector) ||
-                   anyInMetadata(*live, options.forceSelector));
-    if (!forced) throw ResourceManagerError(dryRunMessage(id, e));
-    recreate(*live, options);
-    live.reset();
+  bool dryRan = false;
+  std::exception_ptr dryRunError;
+  if (!liveKnown) {
     try {
       dryRunObject = dryRun(object);
-    } catch (const std::exception& again) {
-      throw ResourceManagerError(dryRunMessage(id, again));
+      dryRan = true;
+      // A dry-run create answers without a resourceVersion: the object does not exist.
+      if (!resourceVersionOf(dryRunObject).empty()) live = getOrNull(ref);
+      liveKnown = true;
+    } catch (const std::exception&) {
+      // Handled below with the live object, as upstream: the dry run reports the failure (an
+      // unknown kind, an immutable field) with context.
+      dryRunError = std::current_exception();
+      try {
+        live = getOrNull(ref);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  if (skipLive()) return skipped();
+  if (!dryRan) {
+    try {
+      if (dryRunError) std::rethrow_exception(dryRunError);
+      dryRunObject = dryRun(object);
+    } catch (const std::exception& e) {
+      bool forced = live && isImmutableError(e) &&
+                    (options.force || anyInMetadata(object, options.forceSelector) ||
+                     anyInMetadata(*live, options.forceSelector));
+      if (!forced) throw ResourceManagerError(dryRunMessage(id, e));
+      recreate(*live, options);
+      live.reset();
+      try {
+        dryRunObject = dryRun(object);
+      } catch (const std::exception& again) {
+        throw ResourceManagerError(dryRunMessage(id, again));
+      }
     }
   }
   bool patched = false;
@@ -208,21 +266,61 @@ ResourceManager::Planned ResourceManager::plan(const core::Value& object,
   Action action = !live                                        ? Action::Created
                   : patched || hasDrifted(*live, dryRunObject) ? Action::Configured
                                                                : Action::Unchanged;
+  if (action == Action::Unchanged && options.applied != nullptr) {
+    (*options.applied)[key] = AppliedObject{resourceVersionOf(*live), digest};
+  }
   return {ChangeSetEntry::of(ObjMetadata::of(dryRunObject), versionOf(object), action),
-          action != Action::Unchanged};
+          action != Action::Unchanged, key, digest};
+}
+
+void ResourceManager::write(const core::Value& object, const Planned& planned,
+                            const ApplyOptions& options) {
+  Value applied;
+  try {
+    applied =
+        client_.apply(object, kube::ServerSideApplyOptions{owner_.fieldManager, true, false, ""});
+  } catch (const std::exception& e) {
+    if (options.applied != nullptr) options.applied->erase(planned.key);
+    throw ResourceManagerError(planned.entry.subject + " apply failed: " + e.what());
+  }
+  if (options.applied != nullptr) {
+    (*options.applied)[planned.key] = AppliedObject{resourceVersionOf(applied), planned.digest};
+  }
+}
+
+LiveObjects ResourceManager::listOwned(const std::vector<core::Value>& objects,
+                                       const Selector& labels) {
+  std::string selector;
+  for (const auto& [k, v] : labels)
+    selector += (selector.empty() ? "" : ",") + k + "=" + v;
+  std::vector<kube::GroupVersionKind> kinds;
+  for (const auto& o : objects) {
+    kube::GroupVersionKind gvk = kube::ObjectRef::of(o).gvk;
+    if (std::find(kinds.begin(), kinds.end(), gvk) == kinds.end()) kinds.push_back(gvk);
+  }
+  LiveObjects live;
+  kube::ListOptions options;
+  options.labelSelector = selector;
+  for (const auto& gvk : kinds) {
+    Value list;
+    try {
+      list = client_.list(gvk, "", options);
+    } catch (const std::exception&) {
+      continue;  // planned one by one
+    }
+    const Value& items = std::as_const(list)["items"];
+    if (!items.isArray()) continue;
+    for (const auto& item : items.asArray())
+      live.emplace(ObjMetadata::of(item).toString(), item);
+  }
+  return live;
 }
 
 ChangeSetEntry ResourceManager::apply(const core::Value& object, const ApplyOptions& options) {
   Value normalized = object;
   normalizeObject(normalized);
   Planned planned = plan(normalized, options);
-  if (planned.apply) {
-    try {
-      client_.apply(normalized, kube::ServerSideApplyOptions{owner_.fieldManager, true, false, ""});
-    } catch (const std::exception& e) {
-      throw ResourceManagerError(planned.entry.subject + " apply failed: " + e.what());
-    }
-  }
+  if (planned.apply) write(normalized, planned, options);
   return planned.entry;
 }
 
@@ -236,14 +334,7 @@ ChangeSet ResourceManager::applyAll(std::vector<core::Value> objects, const Appl
     plans.push_back(plan(object, options));
   ChangeSet changeSet;
   for (std::size_t i = 0; i < objects.size(); ++i) {
-    if (plans[i].apply) {
-      try {
-        client_.apply(objects[i],
-                      kube::ServerSideApplyOptions{owner_.fieldManager, true, false, ""});
-      } catch (const std::exception& e) {
-        throw ResourceManagerError(plans[i].entry.subject + " apply failed: " + e.what());
-      }
-    }
+    if (plans[i].apply) write(objects[i], plans[i], options);
     changeSet.add(std::move(plans[i].entry));
   }
   return changeSet;

@@ -200,8 +200,11 @@ TEST_CASE("GitRepositoryReconciler stores artifacts for branches, tags and new c
   CHECK(condition(obj, "ArtifactInStorage", "status") == "True");
   CHECK(obj["metadata"]["finalizers"][0].asString() == "finalizers.fluxcd.io");
   CHECK(obj["status"]["observedGeneration"].asInt() == 1);
-  CHECK(f.hasEvent("Normal NewArtifact stored artifact for commit 'first commit' @main@sha1:" +
-                   first));
+  // (The event follows the status write.)
+  CHECK(eventually([&] {
+    return f.hasEvent("Normal NewArtifact stored artifact for commit 'first commit' @main@sha1:" +
+                      first);
+  }));
 
   // The artifact server serves it; the fetcher verifies the digest and extracts it.
   const fs::path out = f.cp.dir() / "fetched";
@@ -221,7 +224,8 @@ TEST_CASE("GitRepositoryReconciler stores artifacts for branches, tags and new c
     return now["status"]["artifact"]["revision"].asString() == "main@sha1:" + second &&
            now["status"]["lastHandledReconcileAt"].asString() == "t1";
   }));
-  CHECK(f.hasEvent("Normal NewArtifact stored artifact for commit 'second commit'"));
+  CHECK(eventually(
+      [&] { return f.hasEvent("Normal NewArtifact stored artifact for commit 'second commit'"); }));
 
   // Tags and ref.name give Flux's revision strings.
   f.apply(gitRepository("pinned", git.url(), "  ref:\n    commit: " + first + "\n"));

@@ -5,6 +5,7 @@
 // stale objects, and waiting for objects to become healthy (kstatus).
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +28,18 @@ struct Owner {
   std::string group = "kustomize.toolkit.fluxcd.io";
 };
 
+// What an owner last applied to an object: the resourceVersion the server answered with and a
+// digest of the desired object. While both still match, the object cannot have drifted, so the
+// next apply needs no dry run (Flux dry-runs every object on every reconcile).
+struct AppliedObject {
+  std::string resourceVersion;
+  std::size_t digest = 0;
+};
+// By ObjMetadata::toString().
+using AppliedObjects = std::map<std::string, AppliedObject>;
+// Live objects fetched ahead (listOwned), by ObjMetadata::toString().
+using LiveObjects = std::map<std::string, core::Value>;
+
 struct ApplyOptions {
   // Recreate objects whose changes touch immutable fields.
   bool force = false;
@@ -43,6 +56,13 @@ struct ApplyOptions {
   // recreating objects).
   std::chrono::milliseconds waitInterval{2000};
   std::chrono::milliseconds waitTimeout{60000};
+  // Live objects listed ahead: an object found here is not fetched again. Objects absent from
+  // it are dry-run first; one that does not exist comes back without a resourceVersion and is
+  // created without a GET.
+  const LiveObjects* live = nullptr;
+  // In/out: what was applied before; unchanged objects (same digest, same resourceVersion as
+  // live) are not dry-run. Updated with what this apply leaves.
+  AppliedObjects* applied = nullptr;
 };
 
 // What kustomize-controller passes for an owner: `<group>/reconcile: disabled` and
@@ -101,6 +121,10 @@ class ResourceManager {
  public:
   ResourceManager(kube::Client& client, Owner owner);
 
+  // The live objects of the kinds of `objects` that carry `labels` (one LIST per kind, every
+  // namespace); kinds that cannot be listed (e.g. not installed yet) are left out.
+  LiveObjects listOwned(const std::vector<core::Value>& objects, const Selector& labels);
+
   // Adds the owner labels to each object.
   void setOwnerLabels(std::vector<core::Value>& objects, const std::string& name,
                       const std::string& namespace_) const;
@@ -130,6 +154,7 @@ class ResourceManager {
  private:
   struct Planned;
   Planned plan(const core::Value& object, const ApplyOptions& options);
+  void write(const core::Value& object, const Planned& planned, const ApplyOptions& options);
   core::Value dryRun(const core::Value& object);
   void recreate(const core::Value& live, const ApplyOptions& options);
   bool cleanup(const core::Value& desired, core::Value& live, const CleanupOptions& options);
