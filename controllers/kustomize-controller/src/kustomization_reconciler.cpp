@@ -300,7 +300,7 @@ runtime::Result KustomizationReconciler::reconcileObject(Kustomization& obj,
   if (std::find(finalizers.begin(), finalizers.end(), kKustomizationFinalizer) ==
       finalizers.end()) {
     finalizers.emplace_back(kKustomizationFinalizer);
-    patch(obj, patcher);
+    // Written with the first status patch of this reconcile (finalizeStatus at the latest).
   }
   if (obj.spec.suspend.value_or(false)) {
     logger_.info("Reconciliation is suspended for this object", fields);
