@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "git_server.h"
 #include "kubectl_harness.h"
 #include "test_support.h"
 
@@ -28,50 +29,6 @@ std::string sh(const std::string& cmd) {
   REQUIRE(r.exitCode == 0);
   return r.out;
 }
-
-class GitDaemon {
- public:
-  explicit GitDaemon(const fs::path& root) : root_(root) {
-    fs::create_directories(root_ / "work");
-    sh("git init -q -b main " + (root_ / "work").string() + " && git init -q --bare -b main " +
-       (root_ / "repo.git").string());
-    git("config user.email test@example.com && git config user.name Test");
-    port_ = freePort();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const std::string base = "--base-path=" + root_.string();
-      const std::string port = "--port=" + std::to_string(port_);
-      ::execlp("git", "git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
-               port.c_str(), base.c_str(), root_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~GitDaemon() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  [[nodiscard]] std::string url() const {
-    return "git://127.0.0.1:" + std::to_string(port_) + "/repo.git";
-  }
-  void write(const std::string& path, const std::string& content) {
-    fs::create_directories((root_ / "work" / path).parent_path());
-    std::ofstream(root_ / "work" / path) << content;
-  }
-  void remove(const std::string& path) { fs::remove(root_ / "work" / path); }
-  std::string commit(const std::string& message) {
-    git("add -A && git commit -q -m '" + message + "' && git push -q " +
-        (root_ / "repo.git").string() + " main");
-    return git("rev-parse HEAD").substr(0, 40);
-  }
-
- private:
-  std::string git(const std::string& args) {
-    return sh("cd " + (root_ / "work").string() + " && git " + args);
-  }
-  fs::path root_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // `driftless up -d` on a temporary data directory; `driftless down` when done.
 class Driftless {
@@ -118,7 +75,7 @@ spec:
 
 TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]") {
   TempDir tmp("driftless-gitops");
-  GitDaemon git(tmp.path() / "git");
+  GitServer git(tmp.path() / "git");
   git.write("apps/deploy.yaml", kDeployment);
   git.write("apps/cm.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n"

@@ -24,6 +24,7 @@
 #include "driftless/runtime/controller.h"
 #include "driftless/runtime/informer.h"
 #include "git_repository_reconciler.h"
+#include "git_server.h"
 #include "kubectl_harness.h"
 #include "test_support.h"
 
@@ -34,64 +35,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 const kube::GroupVersionKind kGitRepository{"source.toolkit.fluxcd.io", "v1", "GitRepository"};
-
-std::string sh(const std::string& cmd) {
-  CommandResult r = run(cmd);
-  INFO(cmd << "\n" << r.out);
-  REQUIRE(r.exitCode == 0);
-  return r.out;
-}
-
-// A bare repository served by `git daemon` on 127.0.0.1, with a work tree to commit from.
-class GitServer {
- public:
-  GitServer() {
-    std::random_device rd;
-    root_ = fs::temp_directory_path() / ("driftless-git-" + std::to_string(rd()));
-    fs::create_directories(root_ / "work");
-    sh("git init -q -b main " + (root_ / "work").string() + " && git init -q --bare -b main " +
-       (root_ / "repo.git").string());
-    git("config user.email test@example.com && git config user.name Test");
-    port_ = freePort();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const std::string base = "--base-path=" + root_.string();
-      const std::string port = "--port=" + std::to_string(port_);
-      ::execlp("git", "git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
-               port.c_str(), base.c_str(), root_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~GitServer() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  std::string url() const { return "git://127.0.0.1:" + std::to_string(port_) + "/repo.git"; }
-  void write(const std::string& path, const std::string& content) {
-    fs::create_directories((root_ / "work" / path).parent_path());
-    std::ofstream(root_ / "work" / path) << content;
-  }
-  // Commits everything and pushes main; returns the commit hash.
-  std::string commit(const std::string& message) {
-    git("add -A && git commit -q -m '" + message + "' && git push -q " +
-        (root_ / "repo.git").string() + " main");
-    std::string hash = git("rev-parse HEAD");
-    return hash.substr(0, 40);
-  }
-  void waitReady() {
-    REQUIRE(eventually([&] { return run("git ls-remote " + url()).exitCode == 0; }, 10s));
-  }
-
- private:
-  std::string git(const std::string& args) {
-    return sh("cd " + (root_ / "work").string() + " && git " + args);
-  }
-  fs::path root_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 std::string condition(const core::Value& obj, const std::string& type, const char* field) {
   const core::Value& conds = obj["status"]["conditions"];
