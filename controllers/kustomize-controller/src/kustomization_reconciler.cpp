@@ -460,30 +460,74 @@ void KustomizationReconciler::checkDependencies(const Kustomization& obj, const 
   }
 }
 
-kube::Client& KustomizationReconciler::clientFor(const Kustomization& obj) {
+std::shared_ptr<kube::Client> KustomizationReconciler::clientFor(const Kustomization& obj) {
   std::string account = obj.spec.serviceAccountName.value_or("");
   if (!options_.defaultServiceAccount.empty() && account.empty()) {
     account = options_.defaultServiceAccount;
   }
+  std::optional<kube::RestConfig> config;
+  std::string cacheKey;
   if (obj.spec.kubeConfig) {
-    throw core::Error("spec.kubeConfig (remote clusters) is not supported by driftless yet");
+    // A remote cluster: the kubeconfig in a Secret of the Kustomization's namespace (key
+    // `value`, else `value.yaml`, unless secretRef.key names one).
+    const auto& ref = *obj.spec.kubeConfig;
+    if (!ref.secretRef) {
+      throw core::Error(
+          "spec.kubeConfig.configMapRef (workload identity) is not supported by driftless yet");
+    }
+    const std::string nn = obj.metadata.namespace_ + "/" + ref.secretRef->name;
+    core::Value secret;
+    try {
+      secret = client_.get({{"", "v1", "Secret"}, obj.metadata.namespace_, ref.secretRef->name});
+    } catch (const std::exception& e) {
+      throw core::Error("unable to read KubeConfig secret '" + nn + "' error: " + e.what());
+    }
+    const core::Value& data = std::as_const(secret)["data"];
+    std::vector<std::string> keys;
+    if (ref.secretRef->key && !ref.secretRef->key->empty()) {
+      keys.push_back(*ref.secretRef->key);
+    } else {
+      keys = {"value", "value.yaml"};
+    }
+    std::optional<std::string> text;
+    for (const auto& key : keys) {
+      if (data[key].isString()) {
+        text = core::base64Decode(data[key].asString());
+        if (text) break;
+      }
+    }
+    if (!text) {
+      throw core::Error("KubeConfig secret '" + nn + "' does not contain a '" + keys.front() +
+                        "' key with a kubeconfig");
+    }
+    // Files named in the kubeconfig are never read from the controller's file system.
+    config = kube::parseKubeconfig(*text, "secret '" + nn + "'", "/nonexistent");
+    const std::string rv = std::as_const(secret)["metadata"]["resourceVersion"].isString()
+                               ? secret["metadata"]["resourceVersion"].asString()
+                               : "";
+    cacheKey = "kubeconfig:" + nn + "@" + rv;
+  } else if (account.empty()) {
+    return {std::shared_ptr<kube::Client>(), &client_};  // not owned
+  } else {
+    if (!options_.restConfig) {
+      throw core::Error("failed to build kube client: impersonating service account '" + account +
+                        "' needs a REST configuration");
+    }
+    config = *options_.restConfig;
   }
-  if (account.empty()) return client_;
-  if (!options_.restConfig) {
-    throw core::Error("failed to build kube client: impersonating service account '" + account +
-                      "' needs a REST configuration");
+  if (!account.empty()) {
+    config->impersonateUser = "system:serviceaccount:" + obj.metadata.namespace_ + ":" + account;
+    config->impersonateGroups.clear();
   }
-  const std::string user = "system:serviceaccount:" + obj.metadata.namespace_ + ":" + account;
+  cacheKey += "|" + config->impersonateUser;
   std::lock_guard lock(clientsMutex_);
-  auto it = impersonated_.find(user);
-  if (it != impersonated_.end()) return *it->second;
+  auto it = impersonated_.find(cacheKey);
+  if (it != impersonated_.end()) return it->second;
+  // (A reconcile still using an evicted client keeps it alive through its shared_ptr.)
   if (impersonated_.size() >= kMaxImpersonatedClients) impersonated_.erase(impersonated_.begin());
-  kube::RestConfig config = *options_.restConfig;
-  config.impersonateUser = user;
-  config.impersonateGroups.clear();
-  auto [inserted, _] =
-      impersonated_.emplace(user, kube::makeClient(config, logger_.withName("impersonation")));
-  return *inserted->second;
+  std::shared_ptr<kube::Client> client = kube::makeClient(*config, logger_.withName("client"));
+  impersonated_.emplace(cacheKey, client);
+  return client;
 }
 
 std::map<std::string, std::string> KustomizationReconciler::loadVariables(const Kustomization& obj,
@@ -741,9 +785,9 @@ void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source
       "Building manifests for revision " + revision + " with a timeout of " + timeoutText, ctx);
   progress();
 
-  kube::Client* client = nullptr;
+  std::shared_ptr<kube::Client> client;
   try {
-    client = &clientFor(obj);
+    client = clientFor(obj);
   } catch (const std::exception& e) {
     throw fail(conditions::kReconciliationFailedReason, e.what());
   }
@@ -847,8 +891,8 @@ runtime::Result KustomizationReconciler::finalize(Kustomization& obj,
          e != obj.status->inventory->entries.rend(); ++e) {
       objects.push_back(ssa::ObjMetadata::parse(e->id).ref(e->v));
     }
-    kube::Client& client = clientFor(obj);
-    ssa::ResourceManager manager(client, owner());
+    std::shared_ptr<kube::Client> client = clientFor(obj);
+    ssa::ResourceManager manager(*client, owner());
     ssa::ChangeSet changeSet;
     try {
       changeSet = manager.deleteAll(

@@ -96,7 +96,9 @@ class KustomizationReconciler : public runtime::Reconciler {
                    bool drifted, const ssa::ChangeSet& changeSet);
   runtime::Result finalize(Kustomization& obj, runtime::SerialPatcher& patcher);
   void finalizeStatus(Kustomization& obj, runtime::SerialPatcher& patcher);
-  kube::Client& clientFor(const Kustomization& obj);
+  // The client of the target cluster: ours, a remote one (spec.kubeConfig), impersonating
+  // spec.serviceAccountName or --default-service-account.
+  std::shared_ptr<kube::Client> clientFor(const Kustomization& obj);
   void patch(Kustomization& obj, runtime::SerialPatcher& patcher);
   void event(const Kustomization& obj, const std::string& revision,
              const std::string& originRevision, bool error, const std::string& message,
@@ -108,7 +110,8 @@ class KustomizationReconciler : public runtime::Reconciler {
   KustomizationReconcilerOptions options_;
   core::Logger logger_;
   std::mutex clientsMutex_;
-  std::map<std::string, kube::ClientPtr> impersonated_;  // bounded: see clientFor
+  // Clients of remote clusters and impersonated accounts; bounded (kMaxImpersonatedClients).
+  std::map<std::string, std::shared_ptr<kube::Client>> impersonated_;
   // What was applied for each Kustomization (`<namespace>/<name>`), so unchanged objects are
   // not dry-run again; bounded (cleared past kMaxAppliedCaches Kustomizations).
   std::mutex appliedMutex_;

@@ -96,12 +96,17 @@ void applyUser(RestConfig& config, const core::Value& user, const std::filesyste
 }  // namespace
 
 RestConfig loadKubeconfig(const std::filesystem::path& path, std::string_view contextOverride) {
+  return parseKubeconfig(readFile(path, "kubeconfig"), path.string(), path.parent_path(),
+                         contextOverride);
+}
+
+RestConfig parseKubeconfig(std::string_view text, const std::string& name,
+                           const std::filesystem::path& baseDir, std::string_view contextOverride) {
   core::YamlParseOptions options;
-  options.source = path.string();
-  core::Value config = core::parseYaml(readFile(path, "kubeconfig"), options);
-  if (!config.isObject()) throw core::Error("kubeconfig " + path.string() + " is empty");
-  const std::filesystem::path baseDir = path.parent_path();
-  const std::string prefix = "kubeconfig " + path.string() + ": ";
+  options.source = name;
+  core::Value config = core::parseYaml(text, options);
+  if (!config.isObject()) throw core::Error("kubeconfig " + name + " is empty");
+  const std::string prefix = "kubeconfig " + name + ": ";
 
   std::string contextName(contextOverride);
   if (contextName.empty()) contextName = stringField(config, "current-context");

@@ -540,6 +540,35 @@ TEST_CASE("Kustomization: cross-namespace sources under lockdown", "[kustomize-c
   CHECK_FALSE(f.exists(kConfigMap, "default", "x"));
 }
 
+TEST_CASE("Kustomization: a remote cluster from a kubeconfig Secret", "[kustomize-controller]") {
+  Fixture f;
+  f.write("apps/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\n"
+          "  namespace: default\n");
+  f.publish();
+  // The "remote" cluster is the same control plane, reached through the Secret's kubeconfig.
+  REQUIRE(f.cp.kubectl("create secret generic cluster-a --from-file=value=" +
+                       f.cp.kubeconfig().string())
+              .exitCode == 0);
+  REQUIRE(f.cp.kubectl("create secret generic broken --from-literal=other=x").exitCode == 0);
+  f.createKustomization(std::string(kApp) +
+                        "  kubeConfig:\n    secretRef:\n      name: cluster-a\n");
+  f.reconcile("app");
+  core::Value k = f.get("app");
+  INFO(core::toYaml(k));
+  CHECK(condition(k, "Ready", "status") == "True");
+  CHECK(f.exists(kConfigMap, "default", "remote"));
+
+  std::string bad = kApp;
+  bad.replace(bad.find("name: app"), 9, "name: bad");
+  f.createKustomization(bad + "  kubeConfig:\n    secretRef:\n      name: broken\n");
+  f.reconcile("bad");
+  core::Value b = f.get("bad");
+  CHECK(condition(b, "Ready", "reason") == "ReconciliationFailed");
+  CHECK(condition(b, "Ready", "message") ==
+        "KubeConfig secret 'default/broken' does not contain a 'value' key with a kubeconfig");
+}
+
 TEST_CASE("Kustomization: suspend and resume", "[kustomize-controller]") {
   Fixture f;
   f.write("apps/cm.yaml",

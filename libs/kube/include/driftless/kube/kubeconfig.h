@@ -46,6 +46,11 @@ struct RestConfig {
 // Relative file names resolve against the kubeconfig's directory. Throws core::Error naming
 // what is missing or unreadable.
 RestConfig loadKubeconfig(const std::filesystem::path& path, std::string_view contextOverride = "");
+// The same from kubeconfig text (e.g. a Secret's `value`), named `name` in errors; relative file
+// names resolve against baseDir.
+RestConfig parseKubeconfig(std::string_view text, const std::string& name,
+                           const std::filesystem::path& baseDir,
+                           std::string_view contextOverride = "");
 
 inline constexpr std::string_view kServiceAccountDir =
     "/var/run/secrets/kubernetes.io/serviceaccount";
