@@ -153,8 +153,19 @@ void GitRepositoryReconciler::reconcileStorage(GitRepository& obj,
     }
     if (!storage_.exists(*status.artifact)) {
       missing = true;
-      status.artifact.reset();
+    } else {
+      // The stored file must still have the advertised digest (a corrupted or replaced file
+      // is removed and rebuilt, as Flux does).
+      try {
+        storage_.verify(*status.artifact);
+      } catch (const std::exception& e) {
+        event(obj, true, "ArtifactVerificationFailed",
+              std::string("failed to verify integrity of artifact: ") + e.what());
+        storage_.remove(*status.artifact);
+        missing = true;
+      }
     }
+    if (missing) status.artifact.reset();
   }
   if (!status.artifact) {
     conditions::markReconciling(

@@ -258,6 +258,14 @@ std::vector<std::string> Storage::garbageCollect(const api::meta::Artifact& curr
   return deleted;
 }
 
+void Storage::remove(const api::meta::Artifact& artifact) {
+  fs::path file = localPath(artifact);
+  if (file.empty()) return;
+  std::error_code ec;
+  fs::remove(file, ec);
+  if (ec) throw core::Error("cannot remove " + artifact.path + ": " + ec.message());
+}
+
 void Storage::removeAll(std::string_view kind, std::string_view ns, std::string_view name) {
   checkSegment("kind", kind);
   checkSegment("namespace", ns);

@@ -156,6 +156,24 @@ TEST_CASE("GitRepositoryReconciler stores artifacts for branches, tags and new c
   CHECK(!fs::exists(out / "logo.png"));
   CHECK(!fs::exists(out / ".git"));
 
+  // A corrupted artifact file is detected, reported and rebuilt.
+  const fs::path stored = f.storageDir / art["path"].asString();
+  std::ofstream(stored, std::ios::trunc) << "corrupted";
+  CHECK(
+      f.cp.kubectl("annotate gitrepository podinfo reconcile.fluxcd.io/requestedAt=t0 --overwrite")
+          .exitCode == 0);
+  CHECK(eventually([&] {
+    return f.hasEvent(
+        "Warning ArtifactVerificationFailed failed to verify integrity of artifact: computed "
+        "digest");
+  }));
+  REQUIRE(eventually([&] {
+    const core::Value now = f.get("podinfo");
+    return now["status"]["lastHandledReconcileAt"] == core::Value("t0") &&
+           now["status"]["artifact"]["digest"] == art["digest"] && fs::file_size(stored) > 9;
+  }));
+  artifact::fetchArtifact(art["url"].asString(), art["digest"].asString(), f.cp.dir() / "again");
+
   // A new commit is picked up on request (reconcile.fluxcd.io/requestedAt).
   git.write("deploy/app.yaml", "kind: ConfigMap\nmetadata: {name: v2}\n");
   const std::string second = git.commit("second commit");

@@ -68,6 +68,8 @@ class Storage {
   // remain (the current artifact is always kept and counts as one), with their .lock files.
   // Returns the deleted paths. Throws core::Error when the directory cannot be listed.
   std::vector<std::string> garbageCollect(const api::meta::Artifact& current);
+  // Removes the artifact's file (e.g. after a digest mismatch); absent files are fine.
+  void remove(const api::meta::Artifact& artifact);
   // Removes <root>/<kind>/<namespace>/<name> (object deletion).
   void removeAll(std::string_view kind, std::string_view ns, std::string_view name);
 
