@@ -416,8 +416,11 @@ int supervise(const UpOptions& o, int ready) {
     const std::uint16_t storagePort = pickPort(state.port("source-controller-storage"));
     state.setPort("source-controller-storage", storagePort);
     const std::string storage = "127.0.0.1:" + std::to_string(storagePort);
+    const std::uint16_t grpcPort = pickPort(state.port("source-controller-grpc"));
+    state.setPort("source-controller-grpc", grpcPort);
     add("source-controller", {"--storage-path=" + (data / "artifacts").string(),
-                              "--storage-addr=" + storage, "--storage-adv-addr=" + storage});
+                              "--storage-addr=" + storage, "--storage-adv-addr=" + storage,
+                              "--artifact-grpc-addr=127.0.0.1:" + std::to_string(grpcPort)});
     add("kustomize-controller", {});
     state.save();
     for (auto& c : children) {

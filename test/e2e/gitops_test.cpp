@@ -12,8 +12,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <grpcpp/grpcpp.h>
+
+#include "driftless/core/json.h"
+#include "driftless/core/value.h"
 #include "git_server.h"
 #include "kubectl_harness.h"
+#include "proto/artifact.grpc.pb.h"
 #include "test_support.h"
 
 namespace driftless::test {
@@ -107,6 +112,34 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
   CHECK(d.get("get deploy web -o jsonpath={.spec.template.spec.containers[0].image}") ==
         "nginx:1.27");
   CHECK(d.get("get configmap settings -o jsonpath={.data.color}") == "blue");
+
+  // The source-controller also serves the artifact over gRPC (GetArtifact, Fetch).
+  {
+    std::ifstream state(tmp.path() / "data" / "state.json");
+    const core::Value ports = core::parseJson(
+        std::string(std::istreambuf_iterator<char>(state), std::istreambuf_iterator<char>()));
+    auto stub = artifact::v1::ArtifactService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(ports["ports"]["source-controller-grpc"].asInt()),
+        grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    artifact::v1::ArtifactRequest req;
+    req.set_kind("GitRepository");
+    req.set_namespace_("flux-system");
+    req.set_name("repo");
+    artifact::v1::Artifact out;
+    REQUIRE(stub->GetArtifact(&ctx, req, &out).ok());
+    CHECK(out.revision() == "main@sha1:" + first);
+    grpc::ClientContext fetchCtx;
+    artifact::v1::FetchRequest fetch;
+    fetch.set_path(out.path());
+    auto reader = stub->Fetch(&fetchCtx, fetch);
+    artifact::v1::Chunk chunk;
+    std::size_t size = 0;
+    while (reader->Read(&chunk))
+      size += chunk.data().size();
+    CHECK(reader->Finish().ok());
+    CHECK(static_cast<std::int64_t>(size) == out.size());
+  }
 
   // Drift is corrected on the next reconcile.
   sh("kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string() +

@@ -1,9 +1,12 @@
 // source-controller: GitRepository artifacts (Flux's source-controller), on libs/runtime.
 
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "driftless/artifact/grpc_server.h"
 #include "driftless/artifact/server.h"
 #include "driftless/artifact/storage.h"
 #include "driftless/core/duration.h"
@@ -24,6 +27,7 @@ struct SourceOptions {
   int retentionRecords = 2;
   std::string digestAlgorithm = "sha256";
   std::chrono::milliseconds requeueDependency{30000};
+  std::string grpcAddr;  // empty: the gRPC artifact service is off
 };
 
 constexpr std::string_view kUsage = R"(source-controller: GitRepository artifacts
@@ -37,6 +41,9 @@ Flags of the source-controller:
   --artifact-retention-records N       and at most this many (default 2)
   --artifact-digest-algo ALGO          sha256, sha384 or sha512 (default sha256)
   --requeue-dependency D               retry interval for missing includes (default 30s)
+  --artifact-grpc-addr ADDR            also serve artifacts over gRPC (api/proto/artifact.proto:
+                                       GetArtifact, Fetch, Watch) on ADDR, e.g. :9091 (default off;
+                                       a driftless extension)
 )";
 
 std::chrono::milliseconds millis(const std::string& text) {
@@ -70,6 +77,8 @@ SourceOptions parseSourceOptions(const std::vector<std::string>& args) {
       o.digestAlgorithm = value;
     } else if (name == "--requeue-dependency") {
       o.requeueDependency = millis(value);
+    } else if (name == "--artifact-grpc-addr") {
+      o.grpcAddr = value;
     } else {
       throw core::Error("unknown flag: " + name);
     }
@@ -112,6 +121,32 @@ int main(int argc, char** argv) {
 
     runtime::Informer& repos =
         manager.cache().informer({"source.toolkit.fluxcd.io", "v1", "GitRepository"});
+    // The gRPC artifact service reads the artifacts from the informer; like the HTTP server it
+    // serves only while this replica leads.
+    std::unique_ptr<driftless::artifact::ArtifactGrpcServer> grpcServer;
+    if (!source.grpcAddr.empty()) {
+      const auto grpcListen = runtime::ListenAddress::parse(source.grpcAddr);
+      grpcServer = std::make_unique<driftless::artifact::ArtifactGrpcServer>(
+          so.root,
+          [&repos](const std::string& kind, const std::string& ns,
+                   const std::string& name) -> std::optional<driftless::api::meta::Artifact> {
+            if (kind != "GitRepository") return std::nullopt;
+            runtime::ObjectPtr obj = repos.get(ns, name);
+            if (!obj) return std::nullopt;
+            const core::Value& a = (*obj)["status"]["artifact"];
+            if (!a.isObject()) return std::nullopt;
+            return driftless::api::meta::Artifact::fromValue(a);
+          },
+          grpcListen.host.empty() ? "0.0.0.0" : grpcListen.host, grpcListen.port,
+          manager.logger().withName("grpc"));
+      manager.addLeaderRunnable([&grpcServer] { grpcServer->start(); },
+                                [&grpcServer] { grpcServer->stop(); });
+      runtime::EventHandlers handlers;
+      handlers.onUpdate = [&grpcServer](const runtime::ObjectPtr&, const runtime::ObjectPtr&) {
+        grpcServer->notify();
+      };
+      repos.addEventHandlers(std::move(handlers));
+    }
     driftless::source::GitRepositoryReconcilerOptions ro;
     ro.base.fieldManager = "source-controller";
     ro.base.cache = &repos;
