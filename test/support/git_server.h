@@ -30,10 +30,11 @@ class GitServer {
   std::string commit(const std::string& message);
   // Waits until the daemon answers (call after the first commit).
   void waitReady();
+  // Runs `git ARGS` in the work tree (the bare repository is at bare()); returns its output.
+  std::string git(const std::string& args);
+  [[nodiscard]] std::string bare() const { return (root_ / "repo.git").string(); }
 
  private:
-  std::string git(const std::string& args);
-
   std::filesystem::path root_;
   bool ownsRoot_ = false;
   std::uint16_t port_ = 0;

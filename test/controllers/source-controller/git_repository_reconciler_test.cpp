@@ -246,4 +246,44 @@ TEST_CASE("GitRepositoryReconciler reports fetch failures as Flux does",
 }
 
 }  // namespace
+TEST_CASE("GitRepositoryReconciler follows force pushes and keeps serving a deleted branch",
+          "[source][git]") {
+  GitServer git;
+  git.write("a.txt", "a");
+  git.commit("main");
+  git.waitReady();
+  git.git("checkout -q -b feature");
+  git.write("b.txt", "b");
+  git.git("add -A && git commit -q -m feature-1 && git push -q " + git.bare() + " feature");
+  Fixture f;
+  f.apply(gitRepository("feat", git.url(), "  ref:\n    branch: feature\n"));
+  REQUIRE(eventually([&] { return condition(f.get("feat"), "Ready", "status") == "True"; }));
+  const std::string before = f.get("feat")["status"]["artifact"]["revision"].asString();
+
+  // History rewritten: the new head is picked up.
+  git.write("b.txt", "rewritten");
+  git.git("add -A && git commit -q --amend -m feature-2 && git push -q -f " + git.bare() +
+          " feature");
+  const std::string rewritten = git.git("rev-parse HEAD").substr(0, 40);
+  REQUIRE(f.cp.kubectl("annotate gitrepository feat reconcile.fluxcd.io/requestedAt=f1 --overwrite")
+              .exitCode == 0);
+  REQUIRE(eventually([&] {
+    return f.get("feat")["status"]["artifact"]["revision"] ==
+           core::Value("feature@sha1:" + rewritten);
+  }));
+  CHECK(before != "feature@sha1:" + rewritten);
+
+  // The branch is deleted: FetchFailed, and the last artifact stays stored and served.
+  git.git("push -q " + git.bare() + " :feature");
+  REQUIRE(f.cp.kubectl("annotate gitrepository feat reconcile.fluxcd.io/requestedAt=f2 --overwrite")
+              .exitCode == 0);
+  REQUIRE(eventually([&] { return condition(f.get("feat"), "FetchFailed", "status") == "True"; }));
+  core::Value obj = f.get("feat");
+  CHECK(condition(obj, "Ready", "status") == "False");
+  CHECK(obj["status"]["artifact"]["revision"].asString() == "feature@sha1:" + rewritten);
+  artifact::fetchArtifact(obj["status"]["artifact"]["url"].asString(),
+                          obj["status"]["artifact"]["digest"].asString(), f.cp.dir() / "kept");
+  CHECK(fs::exists(f.cp.dir() / "kept" / "b.txt"));
+}
+
 }  // namespace driftless::test
