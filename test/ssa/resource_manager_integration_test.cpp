@@ -14,6 +14,7 @@
 #include "driftless/kube/api_error.h"
 #include "driftless/ssa/resource_manager.h"
 #include "kubectl_harness.h"
+#include "test_support.h"
 
 namespace driftless::ssa {
 namespace {
@@ -145,6 +146,9 @@ TEST_CASE("ResourceManager against the control plane", "[ssa][integration]") {
         core::Value("apps"));
 
   SECTION("a second apply changes nothing") {
+    // The workload simulator writes the Deployment's status once: let it settle first.
+    REQUIRE(test::eventually(
+        [&] { return f.client().get(kPodinfo)["status"]["observedGeneration"].isInt(); }));
     auto before = f.resourceVersions(first);
     ChangeSet second = f.manager().applyAllStaged(f.objects(), f.options());
     for (const auto& e : second.entries)
