@@ -50,7 +50,7 @@ for f in range(200):
 PY
 git_c -C "$work/src-history" add -A && git_c -C "$work/src-history" commit -qm c0
 for i in $(seq 1 999); do
-  echo "v$i" >>"$work/src-history/f$((i % 200)).txt"
+  echo "v$i" >>"$work/src-history/f$(printf %03d $((i % 200))).txt"
   git_c -C "$work/src-history" commit -qam "c$i"
 done
 git clone -q --bare "$work/src-history" "$work/git/history.git"
