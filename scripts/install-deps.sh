@@ -44,7 +44,7 @@ packages=(
   libre2-dev
   libgpgme-dev gnupg openssh-server openssh-client
   python3-kubernetes curl
-  time
+  time age
 )
 
 apt-get install -y -q --no-install-recommends -t bookworm-backports "${backported[@]}"

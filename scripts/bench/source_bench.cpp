@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
     driftless::git::CheckoutOptions options;
     options.ref.branch = argv[2];
     auto result = driftless::git::checkout(url, work / "clone", options);
-    auto artifact = storage.newArtifact("GitRepository", "default", "bench",
-                                        "main@sha1:" + result.commit.hash,
-                                        result.commit.hash + ".tar.gz");
+    auto artifact =
+        storage.newArtifact("GitRepository", "default", "bench", "main@sha1:" + result.commit.hash,
+                            result.commit.hash + ".tar.gz");
     storage.archive(artifact, work / "clone", [](std::string_view rel, bool) {
       return rel == ".git" || rel.starts_with(".git/");  // true: left out
     });

@@ -19,6 +19,7 @@
 #include "driftless/kustomize/envsubst.h"
 #include "driftless/kustomize/flux.h"
 #include "driftless/runtime/conditions.h"
+#include "driftless/sops/sops.h"
 
 namespace driftless::kustomize_controller {
 
@@ -530,6 +531,41 @@ std::shared_ptr<kube::Client> KustomizationReconciler::clientFor(const Kustomiza
   return client;
 }
 
+sops::AgeIdentities KustomizationReconciler::loadDecryptionKeys(const Kustomization& obj) {
+  // The age keys (`*.agekey`) of spec.decryption.secretRef, else of --sops-age-secret in the
+  // runtime namespace.
+  std::string ns = obj.metadata.namespace_;
+  std::string name;
+  if (obj.spec.decryption->secretRef) {
+    name = obj.spec.decryption->secretRef->name;
+  } else if (!options_.sopsAgeSecret.empty()) {
+    ns = options_.runtimeNamespace;
+    name = options_.sopsAgeSecret;
+  }
+  sops::AgeIdentities identities;
+  if (name.empty()) return identities;
+  core::Value secret;
+  try {
+    secret = client_.get({{"", "v1", "Secret"}, ns, name});
+  } catch (const std::exception& e) {
+    throw core::Error("cannot get sops decryption Secret '" + ns + "/" + name + "': " + e.what());
+  }
+  const core::Value& data = std::as_const(secret)["data"];
+  if (!data.isObject()) return identities;
+  for (const auto& [key, value] : data.asObject()) {
+    if (!key.ends_with(".agekey") || !value.isString()) continue;
+    auto decoded = core::base64Decode(value.asString());
+    try {
+      if (!decoded) throw core::Error("invalid base64");
+      identities.import(*decoded);
+    } catch (const std::exception& e) {
+      throw core::Error("failed to import '" + key + "' data from sops decryption Secret '" + ns +
+                        "/" + name + "': " + e.what());
+    }
+  }
+  return identities;
+}
+
 std::map<std::string, std::string> KustomizationReconciler::loadVariables(const Kustomization& obj,
                                                                           kube::Client& client) {
   std::map<std::string, std::string> vars;
@@ -572,11 +608,23 @@ std::vector<core::Value> KustomizationReconciler::build(const Kustomization& obj
     throw core::Error(std::string("kustomize build failed: ") + e.what());
   }
   std::optional<std::map<std::string, std::string>> vars;
+  std::optional<sops::AgeIdentities> identities;
+  const bool decrypting = obj.spec.decryption && obj.spec.decryption->provider == "sops";
   for (auto& res : resources) {
     const std::string name = stringField(res, "name");
     if (name.empty() || !res["kind"].isString() || !res["apiVersion"].isString()) {
       throw core::Error("failed to decode Kubernetes apiVersion, kind and name from: " +
                         core::toYaml(res));
+    }
+    if (decrypting && sops::isEncrypted(res) && !decryptionDisabled(res)) {
+      if (!identities) identities = loadDecryptionKeys(obj);
+      try {
+        sops::decrypt(res, *identities);
+      } catch (const std::exception& e) {
+        throw core::Error("decryption failed for '" + gvkString(res) + "/" + name +
+                          "': failed to decrypt and format '" + stringField(res, "namespace") +
+                          "/" + name + "' " + res["kind"].asString() + " data: " + e.what());
+      }
     }
     if (!obj.spec.postBuild) continue;
     try {

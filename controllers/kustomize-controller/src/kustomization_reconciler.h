@@ -26,6 +26,7 @@
 #include "driftless/runtime/metrics.h"
 #include "driftless/runtime/object_reconciler.h"
 #include "driftless/runtime/patch_helper.h"
+#include "driftless/sops/age.h"
 #include "driftless/ssa/resource_manager.h"
 
 namespace driftless::kustomize_controller {
@@ -45,13 +46,15 @@ struct KustomizationReconcilerOptions {
   double jitterPercent = 5;
   // --requeue-dependency: retry interval while sources or dependencies are not ready.
   std::chrono::milliseconds requeueDependency{30000};
-  bool noCrossNamespaceRefs = false;          // --no-cross-namespace-refs
-  std::string defaultServiceAccount;          // --default-service-account
-  bool strictSubstitutions = true;            // feature gate StrictPostBuildSubstitutions
-  std::set<ssa::GroupKind> customStageKinds;  // --custom-apply-stage-kinds
-  std::vector<std::string> overrideManagers;  // --override-manager
-  artifact::FetchOptions fetch;               // --http-retry; hostnameOverride from
-                                              // SOURCE_CONTROLLER_LOCALHOST
+  bool noCrossNamespaceRefs = false;  // --no-cross-namespace-refs
+  std::string defaultServiceAccount;  // --default-service-account
+  bool strictSubstitutions = true;    // feature gate StrictPostBuildSubstitutions
+  std::string sopsAgeSecret;  // --sops-age-secret: age keys when decryption names no secretRef
+  std::string runtimeNamespace = "flux-system";  // where --sops-age-secret lives
+  std::set<ssa::GroupKind> customStageKinds;     // --custom-apply-stage-kinds
+  std::vector<std::string> overrideManagers;     // --override-manager
+  artifact::FetchOptions fetch;                  // --http-retry; hostnameOverride from
+                                                 // SOURCE_CONTROLLER_LOCALHOST
   // How the client of an impersonated service account is made (--default-service-account,
   // spec.serviceAccountName); unset: impersonation is refused with a clear message.
   std::optional<kube::RestConfig> restConfig;
@@ -88,6 +91,7 @@ class KustomizationReconciler : public runtime::Reconciler {
                          std::stop_token stop);
   std::vector<core::Value> build(const Kustomization& obj, const std::filesystem::path& root,
                                  const std::filesystem::path& dir, kube::Client& client);
+  sops::AgeIdentities loadDecryptionKeys(const Kustomization& obj);
   std::map<std::string, std::string> loadVariables(const Kustomization& obj, kube::Client& client);
   ssa::ChangeSet apply(Kustomization& obj, ssa::ResourceManager& manager,
                        std::vector<core::Value> objects, const Source& source, bool& drifted);

@@ -28,6 +28,8 @@ Flags of the kustomize-controller:
   --custom-apply-stage-kinds LIST  kinds applied in a stage of their own (Kind or group/Kind)
   --override-manager NAME          field manager whose fields are taken over (repeatable)
   --feature-gates LIST             StrictPostBuildSubstitutions=true|false
+  --sops-age-secret NAME           Secret (in the runtime namespace) with `*.agekey` entries, for
+                                   Kustomizations with decryption but no secretRef
   --no-remote-bases, --concurrent-ssa N
                                    accepted for compatibility (remote bases are never loaded;
                                    objects are applied one at a time)
@@ -88,6 +90,8 @@ void parseOwnOptions(const std::vector<std::string>& args, kc::KustomizationReco
       o.overrideManagers.push_back(next());
     } else if (name == "--feature-gates") {
       parseFeatureGates(next(), o);
+    } else if (name == "--sops-age-secret") {
+      o.sopsAgeSecret = next();
     } else if (name == "--concurrent-ssa") {
       (void)next();
     } else {
@@ -116,6 +120,7 @@ int main(int argc, char** argv) {
     }
     runtime::Manager manager(options);
     ro.restConfig = options.restConfig();
+    ro.runtimeNamespace = options.runtimeNamespace;
     runtime::Informer& kustomizations =
         manager.cache().informer({"kustomize.toolkit.fluxcd.io", "v1", "Kustomization"});
     ro.cache = &kustomizations;

@@ -14,11 +14,13 @@
 
 #include "driftless/artifact/server.h"
 #include "driftless/artifact/storage.h"
+#include "driftless/core/base64.h"
 #include "driftless/core/yaml.h"
 #include "driftless/kube/api_error.h"
 #include "driftless/kube/client.h"
 #include "kubectl_harness.h"
 #include "kustomization_reconciler.h"
+#include "sops_test_util.h"
 #include "test_support.h"
 
 namespace driftless::test {
@@ -567,6 +569,64 @@ TEST_CASE("Kustomization: a remote cluster from a kubeconfig Secret", "[kustomiz
   CHECK(condition(b, "Ready", "reason") == "ReconciliationFailed");
   CHECK(condition(b, "Ready", "message") ==
         "KubeConfig secret 'default/broken' does not contain a 'value' key with a kubeconfig");
+}
+
+TEST_CASE("Kustomization: SOPS-encrypted Secrets with age keys", "[kustomize-controller][sops]") {
+  if (!haveAge()) SKIP("the age CLI is not installed");
+  Fixture f;
+  const AgeKey key = ageKeygen();
+  const std::string dataKey = newDataKey();
+  core::Value secret = core::parseYaml(
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\n"
+      "stringData:\n  password: x\n");
+  secret["stringData"]["password"] = sopsEncrypt("s3cr3t", dataKey, "stringData:password:");
+  secret["sops"] = sopsMetadata(key.recipient,
+                                ageEncrypt(key.recipient, dataKey, (f.work.path() / "k").string()),
+                                "^(data|stringData)$");
+  f.write("apps/secret.yaml", core::toYaml(secret));
+  f.publish();
+  f.write("keys/identity.agekey", key.identity);
+  REQUIRE(f.cp.kubectl("create secret generic sops-keys --from-file=identity.agekey=" +
+                       (f.work.path() / "src" / "keys" / "identity.agekey").string())
+              .exitCode == 0);
+
+  SECTION("decrypted with the keys of decryption.secretRef") {
+    f.createKustomization(std::string(kApp) +
+                          "  decryption:\n    provider: sops\n    secretRef:\n"
+                          "      name: sops-keys\n");
+    f.reconcile("app");
+    core::Value k = f.get("app");
+    INFO(core::toYaml(k));
+    CHECK(condition(k, "Ready", "status") == "True");
+    core::Value live = f.client->get({{"", "v1", "Secret"}, "default", "db"});
+    CHECK(live["data"]["password"].asString() == core::base64Encode("s3cr3t"));
+    CHECK(live.find("sops") == nullptr);
+  }
+  SECTION("refused without decryption") {
+    f.createKustomization(kApp);
+    f.reconcile("app");
+    core::Value k = f.get("app");
+    CHECK(condition(k, "Ready", "reason") == "ReconciliationFailed");
+    CHECK_THAT(condition(k, "Ready", "message"),
+               StartsWith("Secret/default/db is SOPS encrypted, configuring decryption is "
+                          "required for this secret to be reconciled"));
+    CHECK_FALSE(f.exists({"", "v1", "Secret"}, "default", "db"));
+  }
+  SECTION("the wrong key fails the build") {
+    REQUIRE(f.cp.kubectl("create secret generic other-keys --from-literal=x.agekey='" +
+                         ageKeygen().identity + "'")
+                .exitCode == 0);
+    f.createKustomization(std::string(kApp) +
+                          "  decryption:\n    provider: sops\n    secretRef:\n"
+                          "      name: other-keys\n");
+    f.reconcile("app");
+    core::Value k = f.get("app");
+    CHECK(condition(k, "Ready", "reason") == "BuildFailed");
+    CHECK_THAT(condition(k, "Ready", "message"),
+               StartsWith("decryption failed for '~G_v1_Secret/db': failed to decrypt and "
+                          "format 'default/db' Secret data: cannot get sops data key: no "
+                          "identity matched any of the recipients"));
+  }
 }
 
 TEST_CASE("Kustomization: suspend and resume", "[kustomize-controller]") {
