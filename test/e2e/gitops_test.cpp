@@ -113,6 +113,16 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
         "nginx:1.27");
   CHECK(d.get("get configmap settings -o jsonpath={.data.color}") == "blue");
 
+  // The artifact is downloadable from its advertised URL with curl, and its sha256 is the digest.
+  {
+    const std::string url =
+        d.get("-n flux-system get gitrepository repo -o jsonpath={.status.artifact.url}");
+    const std::string digest =
+        d.get("-n flux-system get gitrepository repo -o jsonpath={.status.artifact.digest}");
+    const std::string sum = sh("curl -sf " + url + " | sha256sum | cut -d' ' -f1");
+    CHECK("sha256:" + sum.substr(0, 64) == digest);
+  }
+
   // The source-controller also serves the artifact over gRPC (GetArtifact, Fetch).
   {
     std::ifstream state(tmp.path() / "data" / "state.json");
