@@ -56,48 +56,36 @@ void parseFeatureGates(const std::string& text, kc::KustomizationReconcilerOptio
 }
 
 void parseOwnOptions(const std::vector<std::string>& args, kc::KustomizationReconcilerOptions& o) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool hasValue = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-      hasValue = true;
-    }
-    auto next = [&]() -> const std::string& {
-      if (!hasValue) {
-        if (i + 1 >= args.size()) throw core::Error("flag needs an argument: " + name);
-        value = args[++i];
-        hasValue = true;
-      }
-      return value;
-    };
-    if (name == "--no-cross-namespace-refs") {
-      o.noCrossNamespaceRefs = !hasValue || value == "true";
-    } else if (name == "--no-remote-bases") {
-      // Remote bases are never loaded.
-    } else if (name == "--requeue-dependency") {
-      o.requeueDependency =
-          std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(next()));
-    } else if (name == "--default-service-account") {
-      o.defaultServiceAccount = next();
-    } else if (name == "--http-retry") {
-      o.fetch.retries = std::stoi(next());
-    } else if (name == "--custom-apply-stage-kinds") {
-      o.customStageKinds = driftless::ssa::GroupKind::parseSet(next());
-    } else if (name == "--override-manager") {
-      o.overrideManagers.push_back(next());
-    } else if (name == "--feature-gates") {
-      parseFeatureGates(next(), o);
-    } else if (name == "--sops-age-secret") {
-      o.sopsAgeSecret = next();
-    } else if (name == "--concurrent-ssa") {
-      (void)next();
-    } else {
-      throw core::Error("unknown flag: " + name);
-    }
-  }
+  runtime::parseFlags(
+      args,
+      [](const std::string& name) {
+        return name == "--no-cross-namespace-refs" || name == "--no-remote-bases";
+      },
+      [&o](const std::string& name, const std::string& value) {
+        if (name == "--no-cross-namespace-refs") {
+          o.noCrossNamespaceRefs = value == "true";
+        } else if (name == "--no-remote-bases") {
+          // Remote bases are never loaded.
+        } else if (name == "--requeue-dependency") {
+          o.requeueDependency =
+              std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(value));
+        } else if (name == "--default-service-account") {
+          o.defaultServiceAccount = value;
+        } else if (name == "--http-retry") {
+          o.fetch.retries = std::stoi(value);
+        } else if (name == "--custom-apply-stage-kinds") {
+          o.customStageKinds = driftless::ssa::GroupKind::parseSet(value);
+        } else if (name == "--override-manager") {
+          o.overrideManagers.push_back(value);
+        } else if (name == "--feature-gates") {
+          parseFeatureGates(value, o);
+        } else if (name == "--sops-age-secret") {
+          o.sopsAgeSecret = value;
+        } else if (name != "--concurrent-ssa") {
+          return false;
+        }
+        return true;
+      });
 }
 
 }  // namespace

@@ -52,17 +52,7 @@ std::chrono::milliseconds millis(const std::string& text) {
 
 SourceOptions parseSourceOptions(const std::vector<std::string>& args) {
   SourceOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      throw core::Error("flag needs an argument: " + name);
-    }
+  runtime::parseFlags(args, {}, [&o](const std::string& name, const std::string& value) {
     if (name == "--storage-path") {
       o.storagePath = value;
     } else if (name == "--storage-addr") {
@@ -80,9 +70,10 @@ SourceOptions parseSourceOptions(const std::vector<std::string>& args) {
     } else if (name == "--artifact-grpc-addr") {
       o.grpcAddr = value;
     } else {
-      throw core::Error("unknown flag: " + name);
+      return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 

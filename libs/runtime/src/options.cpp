@@ -180,6 +180,29 @@ RuntimeOptions parseRuntimeOptions(const std::string& controllerName,
   return o;
 }
 
+void parseFlags(
+    const std::vector<std::string>& args,
+    const std::function<bool(const std::string& name)>& isBoolean,
+    const std::function<bool(const std::string& name, const std::string& value)>& handle) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) throw core::Error("unexpected argument: " + arg);
+    std::string name = arg;
+    std::string value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (isBoolean && isBoolean(name)) {
+      value = "true";
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      throw core::Error("flag needs an argument: " + name);
+    }
+    if (!handle(name, value)) throw core::Error("unknown flag: " + name);
+  }
+}
+
 std::string runtimeOptionsUsage() {
   return R"(Flags shared by every controller (Flux's names and defaults):
   --metrics-addr ADDR                  Prometheus metrics (default :8080)

@@ -5,6 +5,7 @@
 // every driftless controller, with Flux's names and defaults.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ RuntimeOptions parseRuntimeOptions(const std::string& controllerName,
                                    const std::vector<std::string>& args,
                                    std::vector<std::string>* rest = nullptr,
                                    int defaultConcurrent = 4);
+
+// A controller's own flags (what parseRuntimeOptions left), in the same forms: `--name=value`,
+// `--name value`, and `--name` alone for the flags isBoolean accepts (value "true"). handle
+// returns false for a flag it does not know. Throws core::Error ("unknown flag: --x", "flag
+// needs an argument: --x", "unexpected argument: x").
+void parseFlags(
+    const std::vector<std::string>& args,
+    const std::function<bool(const std::string& name)>& isBoolean,
+    const std::function<bool(const std::string& name, const std::string& value)>& handle);
 
 // The usage text of the common flags.
 std::string runtimeOptionsUsage();
