@@ -226,6 +226,28 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
       },
       30s));
 
+  // Config watchers: a labelled ConfigMap used by substituteFrom reconciles its Kustomization
+  // when it changes (no reconcile request).
+  {
+    const std::string kc = "kubectl --kubeconfig " + (tmp.path() / "data" / "kubeconfig").string();
+    sh(kc + " create namespace watched && " + kc +
+       " -n flux-system create configmap vars --from-literal=tag=1.27 && " + kc +
+       " -n flux-system label configmap vars reconcile.fluxcd.io/watch=Enabled");
+    const std::string watched =
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        "  name: watched\n  namespace: flux-system\nspec:\n  interval: 10m\n"
+        "  path: ./apps\n  prune: true\n  targetNamespace: watched\n  sourceRef:\n"
+        "    kind: GitRepository\n    name: repo\n  postBuild:\n    substituteFrom:\n"
+        "    - kind: ConfigMap\n      name: vars\n";
+    std::ofstream(tmp.path() / "watched.yaml") << watched;
+    sh(kc + " apply -f " + (tmp.path() / "watched.yaml").string());
+    const std::string image =
+        "-n watched get deploy web -o jsonpath={.spec.template.spec.containers[0].image}";
+    REQUIRE(eventually([&] { return d.get(image) == "nginx:1.27"; }, 30s));
+    sh(kc + " -n flux-system patch configmap vars --type merge -p '{\"data\":{\"tag\":\"1.28\"}}'");
+    CHECK(eventually([&] { return d.get(image) == "nginx:1.28"; }, 30s));
+  }
+
   // The kustomize-controller is killed in the middle of a reconcile (waiting for a health
   // check); the supervisor restarts it and the reconcile completes, nothing lost or doubled.
   const std::string late =

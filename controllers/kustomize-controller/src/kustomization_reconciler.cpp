@@ -1012,6 +1012,32 @@ std::vector<runtime::Request> KustomizationReconciler::requestsForSource(const c
   return out;
 }
 
+std::vector<runtime::Request> KustomizationReconciler::requestsForConfig(const core::Value& config,
+                                                                         std::string_view kind) {
+  std::vector<runtime::Request> out;
+  if (options_.cache == nullptr) return out;
+  const std::string ns = stringField(config, "namespace");
+  const std::string name = stringField(config, "name");
+  auto named = [&](const core::Value& ref) {
+    return ref["name"].isString() && ref["name"].asString() == name;
+  };
+  for (const auto& k : options_.cache->list(ns)) {
+    const core::Value& spec = (*k)["spec"];
+    bool uses = false;
+    if (spec["postBuild"]["substituteFrom"].isArray()) {
+      for (const auto& ref : spec["postBuild"]["substituteFrom"].asArray()) {
+        uses = uses || (ref["kind"].isString() && ref["kind"].asString() == kind && named(ref));
+      }
+    }
+    if (kind == "Secret") {
+      uses =
+          uses || named(spec["decryption"]["secretRef"]) || named(spec["kubeConfig"]["secretRef"]);
+    }
+    if (uses) out.push_back({ns, stringField(*k, "name")});
+  }
+  return out;
+}
+
 std::vector<runtime::Request> KustomizationReconciler::requestsForDependents(
     const core::Value& kustomization) {
   std::vector<runtime::Request> out;

@@ -76,6 +76,9 @@ class KustomizationReconciler : public runtime::Reconciler {
 
   // The Kustomizations to reconcile when a source's artifact changes (sourceRef index).
   std::vector<runtime::Request> requestsForSource(const core::Value& source, std::string_view kind);
+  // The Kustomizations of the ConfigMap's or Secret's namespace that use it (substituteFrom,
+  // decryption.secretRef, kubeConfig.secretRef): Flux's config watchers.
+  std::vector<runtime::Request> requestsForConfig(const core::Value& config, std::string_view kind);
   // The Kustomizations that depend on one that just became ready.
   std::vector<runtime::Request> requestsForDependents(const core::Value& kustomization);
 

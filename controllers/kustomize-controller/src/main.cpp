@@ -28,6 +28,9 @@ Flags of the kustomize-controller:
   --custom-apply-stage-kinds LIST  kinds applied in a stage of their own (Kind or group/Kind)
   --override-manager NAME          field manager whose fields are taken over (repeatable)
   --feature-gates LIST             StrictPostBuildSubstitutions=true|false
+  --watch-configs-label-selector S ConfigMaps and Secrets whose changes reconcile the
+                                   Kustomizations using them (default
+                                   reconcile.fluxcd.io/watch=Enabled; gate DisableConfigWatchers)
   --sops-age-secret NAME           Secret (in the runtime namespace) with `*.agekey` entries, for
                                    Kustomizations with decryption but no secretRef
   --no-remote-bases, --concurrent-ssa N
@@ -55,6 +58,10 @@ void parseFeatureGates(const std::string& text, kc::KustomizationReconcilerOptio
   }
 }
 
+// --watch-configs-label-selector: the ConfigMaps and Secrets whose changes reconcile the
+// Kustomizations that use them (empty: off).
+std::string configSelector = "reconcile.fluxcd.io/watch=Enabled";
+
 void parseOwnOptions(const std::vector<std::string>& args, kc::KustomizationReconcilerOptions& o) {
   runtime::parseFlags(
       args,
@@ -79,6 +86,8 @@ void parseOwnOptions(const std::vector<std::string>& args, kc::KustomizationReco
           o.overrideManagers.push_back(value);
         } else if (name == "--feature-gates") {
           parseFeatureGates(value, o);
+        } else if (name == "--watch-configs-label-selector") {
+          configSelector = value;
         } else if (name == "--sops-age-secret") {
           o.sopsAgeSecret = value;
         } else if (name != "--concurrent-ssa") {
@@ -133,6 +142,25 @@ int main(int argc, char** argv) {
             return reconciler.requestsForSource(source, kind);
           },
           artifactChanged);
+    }
+    // Flux's config watchers: a change of a labelled ConfigMap or Secret reconciles the
+    // Kustomizations that use it.
+    if (!configSelector.empty()) {
+      runtime::Predicate dataChanged;
+      dataChanged.update = [](const core::Value& oldObject, const core::Value& newObject) {
+        return oldObject["data"] != newObject["data"] ||
+               oldObject["binaryData"] != newObject["binaryData"];
+      };
+      for (const char* kind : {"ConfigMap", "Secret"}) {
+        runtime::Informer& configs =
+            manager.cache().informerSelecting({"", "v1", kind}, configSelector);
+        controller.watches(
+            configs,
+            [&reconciler, kind](const core::Value& config) {
+              return reconciler.requestsForConfig(config, kind);
+            },
+            dataChanged);
+      }
     }
     // A Kustomization that becomes ready releases its dependents at once (Flux polls with
     // --requeue-dependency).

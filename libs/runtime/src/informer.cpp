@@ -379,15 +379,23 @@ Informer& Cache::informerUnfiltered(const kube::GroupVersionKind& gvk) {
   return informerFor(gvk, false);
 }
 
-Informer& Cache::informerFor(const kube::GroupVersionKind& gvk, bool filtered) {
+Informer& Cache::informerSelecting(const kube::GroupVersionKind& gvk,
+                                   const std::string& labelSelector) {
+  return informerFor(gvk, false, labelSelector);
+}
+
+Informer& Cache::informerFor(const kube::GroupVersionKind& gvk, bool filtered,
+                             const std::string& ownSelector) {
   std::lock_guard lock(mutex_);
-  std::string id = gvk.toString() + (filtered ? "" : " (unfiltered)");
+  std::string id = gvk.toString() + (filtered ? "" : " (unfiltered)") +
+                   (ownSelector.empty() ? "" : " {" + ownSelector + "}");
   auto it = informers_.find(id);
   if (it != informers_.end()) return *it->second;
   InformerOptions opts;
   opts.gvk = gvk;
   opts.namespace_ = options_.namespace_;
   if (filtered) opts.labelSelector = options_.labelSelector;
+  if (!ownSelector.empty()) opts.labelSelector = ownSelector;
   auto informer = std::make_unique<Informer>(client_, std::move(opts), logger_);
   if (started_) informer->start();
   return *informers_.emplace(id, std::move(informer)).first->second;

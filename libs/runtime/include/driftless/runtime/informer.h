@@ -158,13 +158,17 @@ class Cache {
   // Like informer(), for kinds that must ignore the label selector (e.g. Secrets a
   // Kustomization references are not sharded).
   Informer& informerUnfiltered(const kube::GroupVersionKind& gvk);
+  // An informer of the objects of gvk that match labelSelector (and not the cache's), e.g. the
+  // ConfigMaps and Secrets labelled for config watching.
+  Informer& informerSelecting(const kube::GroupVersionKind& gvk, const std::string& labelSelector);
   void start();
   void stop();
   bool waitForSync(std::chrono::milliseconds timeout);
   [[nodiscard]] std::size_t informerCount() const;
 
  private:
-  Informer& informerFor(const kube::GroupVersionKind& gvk, bool filtered);
+  Informer& informerFor(const kube::GroupVersionKind& gvk, bool filtered,
+                        const std::string& ownSelector = {});
 
   kube::Client& client_;
   Options options_;
