@@ -18,6 +18,7 @@
 #include "driftless/core/semver.h"
 #include "driftless/core/yaml.h"
 #include "driftless/kustomize/build.h"
+#include "flux_commands.h"
 #include "up.h"
 
 namespace {
@@ -30,6 +31,15 @@ Usage:
   driftless up [--data-dir D] [-d]          start the control plane and every controller (see
                                             `driftless up --help`); writes D/kubeconfig
   driftless down [--data-dir D]             stop what `driftless up` started with D
+  driftless get sources git|oci|helm|chart|bucket|all, get kustomizations|helmreleases|alerts|
+            alert-providers|receivers|all [NAME] [-A] [-o json|yaml]
+                                            flux's status tables
+  driftless reconcile source git NAME | kustomization NAME [--with-source]
+                                            request a reconcile now and wait for its outcome
+  driftless suspend|resume KIND NAME|--all  toggle spec.suspend (resume waits for Ready)
+  driftless export KIND NAME|--all          the objects as clean YAML
+  driftless events [--for Kind/name] [-A]   the Kubernetes events of the namespace
+            (these take --kubeconfig, --context, -n NAMESPACE (default flux-system), --timeout)
   driftless version                         print the version
   driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
                                             run the embedded Kubernetes-API-compatible control
@@ -182,6 +192,10 @@ int main(int argc, char** argv) {
     if (cmd == "convert") return convert(args);
     if (cmd == "apiserver") return apiserver(args);
     if (cmd == "up") return driftless::cli::up(args);
+    if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
+        cmd == "export" || cmd == "events") {
+      return driftless::cli::fluxCommand(cmd, args);
+    }
     if (cmd == "down") return driftless::cli::down(args);
     if (cmd == "semver") return semver(args);
     if (cmd == "kustomize") return kustomize(args);

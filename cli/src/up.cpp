@@ -396,7 +396,10 @@ int supervise(const UpOptions& o, int ready) {
                                       "--health-addr=127.0.0.1:" + std::to_string(health),
                                       "--log-level=" + o.logLevel,
                                       // The local control plane needs no client-side throttling.
-                                      "--kube-api-qps=1000", "--kube-api-burst=2000"};
+                                      "--kube-api-qps=1000", "--kube-api-burst=2000",
+                                      // `driftless down` should be quick; an interrupted
+                                      // reconcile runs again at the next start.
+                                      "--graceful-shutdown-timeout=5s"};
     };
     auto add = [&](const std::string& name, std::vector<std::string> extra) {
       const fs::path binary = binDir / name;

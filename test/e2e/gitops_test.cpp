@@ -290,4 +290,98 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
             .out == "1\n");
 }
 
+TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e][cli]") {
+  TempDir tmp("driftless-cli");
+  GitServer git(tmp.path() / "git");
+  git.write("apps/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n");
+  const std::string first = git.commit("first");
+  Driftless d(tmp.path() / "data");
+  const std::string kubeconfig = (tmp.path() / "data" / "kubeconfig").string();
+  std::ofstream(tmp.path() / "flux.yaml")
+      << "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n"
+         "  namespace: flux-system\nspec:\n  interval: 1h\n  url: "
+      << git.url()
+      << "\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+         "kind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
+         "  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n"
+         "    name: repo\n";
+  sh("kubectl --kubeconfig " + kubeconfig + " apply -f " + (tmp.path() / "flux.yaml").string());
+  REQUIRE(d.kubectl("-n flux-system wait kustomization/apps --for=condition=ready --timeout=60s")
+              .exitCode == 0);
+  auto driftless = [&](const std::string& args) {
+    return run(Driftless::bin() + " " + args + " --kubeconfig " + kubeconfig);
+  };
+
+  CommandResult table = driftless("get kustomizations");
+  INFO(table.out);
+  CHECK(table.exitCode == 0);
+  CHECK_THAT(table.out, ContainsSubstring("NAME"));
+  CHECK_THAT(table.out, ContainsSubstring("REVISION"));
+  CHECK_THAT(table.out, ContainsSubstring("apps\tmain@sha1:" + first.substr(0, 8)));
+  CHECK_THAT(table.out, ContainsSubstring("Applied revision: main@sha1:" + first.substr(0, 8)));
+  CHECK_THAT(driftless("get sources git -A").out, ContainsSubstring("flux-system"));
+  CHECK_THAT(driftless("get ks apps -o json").out, ContainsSubstring("\"kind\":\"List\""));
+
+  CommandResult missing = driftless("get ks nope");
+  CHECK(missing.exitCode != 0);
+  CHECK_THAT(missing.out,
+             ContainsSubstring("✗ Kustomization object 'nope' not found in flux-system namespace"));
+
+  // A new commit through `reconcile --with-source`.
+  git.write("apps/cm2.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n  namespace: default\n");
+  const std::string second = git.commit("second");
+  CommandResult rec = driftless("reconcile kustomization apps --with-source");
+  INFO(rec.out);
+  CHECK(rec.exitCode == 0);
+  CHECK_THAT(rec.out,
+             ContainsSubstring("► annotating GitRepository repo in flux-system namespace"));
+  CHECK_THAT(rec.out, ContainsSubstring("✔ fetched revision main@sha1:" + second));
+  CHECK_THAT(rec.out, ContainsSubstring("✔ applied revision main@sha1:" + second));
+  CHECK(d.kubectl("get configmap more").exitCode == 0);
+
+  // A broken commit: the reconcile fails with the controller's message.
+  git.write("apps/kustomization.yaml", "resources:\n- missing.yaml\n");
+  git.commit("broken");
+  CommandResult broken = driftless("reconcile ks apps --with-source");
+  CHECK(broken.exitCode != 0);
+  CHECK_THAT(broken.out,
+             ContainsSubstring("✗ Kustomization reconciliation failed: 'kustomize build failed"));
+  git.remove("apps/kustomization.yaml");
+  git.commit("fixed");
+
+  // Suspend, refused reconcile, resume (waits for Ready).
+  CHECK(driftless("suspend kustomization apps").exitCode == 0);
+  CHECK_THAT(driftless("get ks apps").out, ContainsSubstring("True     \t"));
+  CommandResult refused = driftless("reconcile ks apps");
+  CHECK(refused.exitCode != 0);
+  CHECK_THAT(refused.out, ContainsSubstring("✗ resource is suspended"));
+  (void)d.kubectl(
+      "-n flux-system annotate --overwrite gitrepository/repo reconcile.fluxcd.io/requestedAt=x");
+  CommandResult resumed = driftless("resume kustomization apps --timeout 60s");
+  INFO(resumed.out);
+  CHECK(resumed.exitCode == 0);
+  CHECK_THAT(resumed.out, ContainsSubstring("✔ kustomization resumed"));
+
+  // Timeouts fail clearly (a Kustomization waiting for an object that never comes).
+  std::ofstream(tmp.path() / "slow.yaml")
+      << "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+         "  name: slow\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps\n"
+         "  prune: false\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
+         "  healthChecks:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: never\n"
+         "    namespace: default\n";
+  sh("kubectl --kubeconfig " + kubeconfig + " apply -f " + (tmp.path() / "slow.yaml").string());
+  CommandResult late = driftless("reconcile ks slow --timeout 2s");
+  CHECK(late.exitCode != 0);
+  CHECK_THAT(late.out, ContainsSubstring("timeout waiting for Kustomization reconciliation"));
+
+  CommandResult exported = driftless("export kustomization --all");
+  CHECK_THAT(exported.out, ContainsSubstring("kind: Kustomization"));
+  CHECK_THAT(exported.out, !ContainsSubstring("status:"));
+  CHECK_THAT(exported.out, !ContainsSubstring("resourceVersion"));
+  CHECK_THAT(driftless("events --for Kustomization/apps").out,
+             ContainsSubstring("ReconciliationSucceeded"));
+}
+
 }  // namespace driftless::test

@@ -219,7 +219,7 @@ TEST_CASE("ResourceManager against the control plane", "[ssa][integration]") {
   SECTION("waitForSet: the simulator rolls the Deployment out") {
     auto statuses = f.manager().waitForSet(
         {kPodinfo, kSettings},
-        WaitOptions{std::chrono::milliseconds(100), std::chrono::seconds(20)});
+        WaitOptions{std::chrono::milliseconds(100), std::chrono::seconds(20), true, {}});
     CHECK(statuses[0].status == Status::Current);
     CHECK(statuses[0].message == "Deployment is available. Replicas: 2");
   }
@@ -229,8 +229,9 @@ TEST_CASE("ResourceManager against the control plane", "[ssa][integration]") {
         "conditions: [{type: Ready, status: 'False', reason: Failing, message: broken}]");
     f.client().updateStatus(widget);
     CHECK_THROWS_WITH(
-        f.manager().waitForSet({kWidget}, WaitOptions{std::chrono::milliseconds(100),
-                                                      std::chrono::milliseconds(1500)}),
+        f.manager().waitForSet(
+            {kWidget},
+            WaitOptions{std::chrono::milliseconds(100), std::chrono::milliseconds(1500), true, {}}),
         Equals("timeout waiting for: [Widget/apps/w status: 'InProgress']"));
   }
 }

@@ -218,7 +218,7 @@ TEST_CASE("ResourceManager::deleteAll", "[ssa][manager]") {
 TEST_CASE("ResourceManager::waitForSet", "[ssa][manager]") {
   kube::FakeClient fake;
   ResourceManager manager(fake, Owner{});
-  const WaitOptions fast{std::chrono::milliseconds(10), std::chrono::milliseconds(100), true};
+  const WaitOptions fast{std::chrono::milliseconds(10), std::chrono::milliseconds(100), true, {}};
   fake.addObject(configMap("cm", "1"));
   core::Value failed = job("x");
   failed["status"] =

@@ -717,7 +717,7 @@ ssa::ChangeSet KustomizationReconciler::apply(Kustomization& obj, ssa::ResourceM
 void KustomizationReconciler::checkHealth(Kustomization& obj, ssa::ResourceManager& manager,
                                           runtime::SerialPatcher& patcher, const Source& source,
                                           bool isNewRevision, bool drifted,
-                                          const ssa::ChangeSet& changeSet) {
+                                          const ssa::ChangeSet& changeSet, std::stop_token stop) {
   auto& conds = obj.status->conditions;
   const auto ctx = runtime::conditionsContext(obj.metadata.generation);
   const bool wait = obj.spec.wait.value_or(false);
@@ -758,7 +758,7 @@ void KustomizationReconciler::checkHealth(Kustomization& obj, ssa::ResourceManag
                        ssa::WaitOptions{options_.healthPollInterval,
                                         std::chrono::duration_cast<std::chrono::milliseconds>(
                                             kustomizationTimeout(obj)),
-                                        true});
+                                        true, stop});
   } catch (const std::exception& e) {
     conditions::markFalse(conds, conditions::kReady, kHealthCheckFailed, e.what(), ctx);
     conditions::markFalse(conds, kHealthy, kHealthCheckFailed, e.what(), ctx);
@@ -774,7 +774,7 @@ void KustomizationReconciler::checkHealth(Kustomization& obj, ssa::ResourceManag
 
 void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source& source,
                                                 runtime::SerialPatcher& patcher,
-                                                std::stop_token /*stop*/) {
+                                                std::stop_token stop) {
   const auto reconcileStart = Clock::now();
   auto& conds = obj.status->conditions;
   const auto ctx = runtime::conditionsContext(obj.metadata.generation);
@@ -902,7 +902,7 @@ void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source
 
   const bool isNewRevision = !hasRevision(revision, obj.status->lastAppliedRevision.value_or(""));
   try {
-    checkHealth(obj, manager, patcher, source, isNewRevision, drifted, changeSet);
+    checkHealth(obj, manager, patcher, source, isNewRevision, drifted, changeSet, stop);
   } catch (const std::exception& e) {
     recordHistory(kHealthCheckFailed);
     throw;
@@ -958,7 +958,8 @@ runtime::Result KustomizationReconciler::finalize(Kustomization& obj,
               ssa::WaitOptions{
                   std::chrono::milliseconds(2000),
                   std::chrono::duration_cast<std::chrono::milliseconds>(kustomizationTimeout(obj)),
-                  false});
+                  false,
+                  {}});
         } catch (const std::exception& e) {
           logger_.error("failed to wait for resources termination", e.what());
           event(obj, revision, origin, true, "failed to wait for resources termination");

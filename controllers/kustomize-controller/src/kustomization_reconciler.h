@@ -100,7 +100,7 @@ class KustomizationReconciler : public runtime::Reconciler {
                        std::vector<core::Value> objects, const Source& source, bool& drifted);
   void checkHealth(Kustomization& obj, ssa::ResourceManager& manager,
                    runtime::SerialPatcher& patcher, const Source& source, bool isNewRevision,
-                   bool drifted, const ssa::ChangeSet& changeSet);
+                   bool drifted, const ssa::ChangeSet& changeSet, std::stop_token stop);
   runtime::Result finalize(Kustomization& obj, runtime::SerialPatcher& patcher);
   void finalizeStatus(Kustomization& obj, runtime::SerialPatcher& patcher);
   // The client of the target cluster: ours, a remote one (spec.kubeConfig), impersonating

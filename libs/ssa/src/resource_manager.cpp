@@ -160,7 +160,7 @@ void ResourceManager::recreate(const core::Value& live, const ApplyOptions& opti
     }
   }
   try {
-    waitForTermination({ref}, WaitOptions{options.waitInterval, options.waitTimeout, false});
+    waitForTermination({ref}, WaitOptions{options.waitInterval, options.waitTimeout, false, {}});
   } catch (const std::exception& e) {
     throw ResourceManagerError(subject +
                                " immutable field detected, failed to wait for object to be "
@@ -359,7 +359,7 @@ ChangeSet ResourceManager::applyAllStaged(std::vector<core::Value> objects,
     for (const auto& e : cs.entries) {
       if (e.action != Action::Skipped) applied.push_back(e.ref());
     }
-    waitForSet(applied, WaitOptions{options.waitInterval, options.waitTimeout, false});
+    waitForSet(applied, WaitOptions{options.waitInterval, options.waitTimeout, false, {}});
   }
   return changeSet;
 }

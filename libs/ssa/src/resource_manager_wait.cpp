@@ -34,9 +34,13 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-void sleepUntilNext(Clock::time_point deadline, std::chrono::milliseconds interval) {
-  auto next = std::min(Clock::now() + interval, deadline);
-  std::this_thread::sleep_until(next);
+// Sleeps until the next poll (or the deadline), waking early when stop is requested.
+void sleepUntilNext(Clock::time_point deadline, std::chrono::milliseconds interval,
+                    const std::stop_token& stop = {}) {
+  const auto next = std::min(Clock::now() + interval, deadline);
+  while (Clock::now() < next && !stop.stop_requested()) {
+    std::this_thread::sleep_until(std::min(next, Clock::now() + std::chrono::milliseconds(100)));
+  }
 }
 
 }  // namespace
@@ -110,6 +114,9 @@ std::vector<ResourceStatus> ResourceManager::waitForSet(const std::vector<kube::
       statuses.push_back(std::move(rs));
     }
     if (allCurrent) return statuses;
+    if (options.stop.stop_requested()) {
+      throw WaitError("wait canceled: the controller is shutting down", std::move(statuses));
+    }
     bool timedOut = Clock::now() >= deadline;
     if (timedOut || terminal || (options.failFast && anyFailed)) {
       std::vector<std::string> errs;
@@ -124,7 +131,7 @@ std::vector<ResourceStatus> ResourceManager::waitForSet(const std::vector<kube::
     }
     // Objects usually settle within a second of being applied: look again soon, then back off
     // to the configured interval (Flux polls every 5s from the start).
-    sleepUntilNext(deadline, std::min(options.interval, pause));
+    sleepUntilNext(deadline, std::min(options.interval, pause), options.stop);
     pause *= 2;
   }
 }

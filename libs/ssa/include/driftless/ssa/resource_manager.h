@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,8 @@ struct WaitOptions {
   std::chrono::milliseconds timeout{60000};
   // Stop as soon as an object is Failed.
   bool failFast = true;
+  // Ends the wait early (WaitError "wait canceled: ...") when requested, e.g. on shutdown.
+  std::stop_token stop;
 };
 
 struct ResourceStatus {

@@ -1,0 +1,571 @@
+#include "flux_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include "driftless/core/duration.h"
+#include "driftless/core/error.h"
+#include "driftless/core/json.h"
+#include "driftless/core/log.h"
+#include "driftless/core/time.h"
+#include "driftless/core/yaml.h"
+#include "driftless/kube/api_error.h"
+#include "driftless/kube/client.h"
+#include "driftless/kube/kubeconfig.h"
+
+namespace driftless::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A Flux kind as the CLI names it.
+struct Kind {
+  std::string kind;  // GitRepository
+  kube::GroupVersionKind gvk;
+  std::string display;  // what `flux get` calls it in messages
+  bool source = false;  // REVISION from status.artifact.revision
+};
+
+const std::vector<Kind>& kinds() {
+  static const std::vector<Kind> k = {
+      {"GitRepository", {"source.toolkit.fluxcd.io", "v1", "GitRepository"}, "GitRepository", true},
+      {"OCIRepository", {"source.toolkit.fluxcd.io", "v1", "OCIRepository"}, "OCIRepository", true},
+      {"HelmRepository",
+       {"source.toolkit.fluxcd.io", "v1", "HelmRepository"},
+       "HelmRepository",
+       true},
+      {"HelmChart", {"source.toolkit.fluxcd.io", "v1", "HelmChart"}, "HelmChart", true},
+      {"Bucket", {"source.toolkit.fluxcd.io", "v1", "Bucket"}, "Bucket", true},
+      {"Kustomization",
+       {"kustomize.toolkit.fluxcd.io", "v1", "Kustomization"},
+       "Kustomization",
+       false},
+      {"HelmRelease", {"helm.toolkit.fluxcd.io", "v2", "HelmRelease"}, "HelmRelease", false},
+      {"Alert", {"notification.toolkit.fluxcd.io", "v1beta3", "Alert"}, "Alert", false},
+      {"Provider", {"notification.toolkit.fluxcd.io", "v1beta3", "Provider"}, "Provider", false},
+      {"Receiver", {"notification.toolkit.fluxcd.io", "v1", "Receiver"}, "Receiver", false},
+  };
+  return k;
+}
+
+const Kind& kindNamed(const std::string& name) {
+  for (const auto& k : kinds()) {
+    if (k.kind == name) return k;
+  }
+  throw core::Error("unknown kind " + name);
+}
+
+// The kinds a `get`/`reconcile`/`suspend` argument names (flux's words and aliases).
+std::vector<std::string> resolve(const std::vector<std::string>& words, std::size_t& used) {
+  used = 1;
+  if (words.empty()) throw core::Error("a kind is required (e.g. kustomizations, sources git)");
+  const std::string& w = words[0];
+  if (w == "source" || w == "sources") {
+    used = 2;
+    if (words.size() < 2)
+      throw core::Error("a source kind is required: git, oci, helm, chart, bucket, all");
+    const std::string& s = words[1];
+    if (s == "git") return {"GitRepository"};
+    if (s == "oci") return {"OCIRepository"};
+    if (s == "helm") return {"HelmRepository"};
+    if (s == "chart") return {"HelmChart"};
+    if (s == "bucket") return {"Bucket"};
+    if (s == "all")
+      return {"GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket"};
+    throw core::Error("unknown source kind " + s);
+  }
+  if (w == "kustomization" || w == "kustomizations" || w == "ks") return {"Kustomization"};
+  if (w == "helmrelease" || w == "helmreleases" || w == "hr") return {"HelmRelease"};
+  if (w == "alert" || w == "alerts") return {"Alert"};
+  if (w == "alert-provider" || w == "alert-providers") return {"Provider"};
+  if (w == "receiver" || w == "receivers") return {"Receiver"};
+  if (w == "all") {
+    return {"GitRepository", "OCIRepository", "HelmRepository", "HelmChart",
+            "Bucket",        "Kustomization", "HelmRelease"};
+  }
+  throw core::Error("unknown kind " + w);
+}
+
+struct Globals {
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_ = "flux-system";
+  bool allNamespaces = false;
+  std::chrono::milliseconds timeout = 5min;
+  std::string output;  // "", json, yaml
+  bool withSource = false;
+  bool all = false;
+  std::string forKind;  // events --for
+  std::vector<std::string> positional;
+};
+
+Globals parseGlobals(const std::vector<std::string>& args) {
+  Globals g;
+  if (const char* ns = std::getenv("FLUX_SYSTEM_NAMESPACE"); ns != nullptr && *ns != '\0') {
+    g.namespace_ = ns;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    std::string value;
+    bool hasValue = false;
+    if (a.starts_with("--") && a.find('=') != std::string::npos) {
+      value = a.substr(a.find('=') + 1);
+      a.resize(a.find('='));
+      hasValue = true;
+    }
+    auto next = [&]() -> std::string {
+      if (hasValue) return value;
+      if (i + 1 >= args.size()) throw core::Error("flag needs an argument: " + a);
+      return args[++i];
+    };
+    if (a == "--kubeconfig") {
+      g.kubeconfig = next();
+    } else if (a == "--context") {
+      g.context = next();
+    } else if (a == "-n" || a == "--namespace") {
+      g.namespace_ = next();
+    } else if (a == "-A" || a == "--all-namespaces") {
+      g.allNamespaces = true;
+    } else if (a == "--timeout") {
+      g.timeout =
+          std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(next()));
+    } else if (a == "-o" || a == "--output") {
+      g.output = next();
+    } else if (a == "--with-source") {
+      g.withSource = true;
+    } else if (a == "--all") {
+      g.all = true;
+    } else if (a == "--for") {
+      g.forKind = next();
+    } else if (a.starts_with("-") && a.size() > 1) {
+      throw core::Error("unknown flag: " + a);
+    } else {
+      g.positional.push_back(a);
+    }
+  }
+  return g;
+}
+
+kube::ClientPtr connect(const Globals& g) {
+  kube::RestConfig config;
+  if (!g.kubeconfig.empty() || !g.context.empty()) {
+    std::string path = g.kubeconfig;
+    if (path.empty()) {
+      const char* env = std::getenv("KUBECONFIG");
+      const char* home = std::getenv("HOME");
+      path = env != nullptr && *env != '\0'
+                 ? std::string(env).substr(0, std::string(env).find(':'))
+                 : std::string(home != nullptr ? home : "") + "/.kube/config";
+    }
+    config = kube::loadKubeconfig(path, g.context);
+  } else {
+    config = kube::defaultConfig();
+  }
+  return kube::makeClient(
+      config, core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json));
+}
+
+void say(const char* mark, const std::string& message) {
+  std::cerr << mark << ' ' << message << '\n';
+}
+
+const core::Value* condition(const core::Value& obj, std::string_view type) {
+  const core::Value& conds = obj["status"]["conditions"];
+  if (!conds.isArray()) return nullptr;
+  for (const auto& c : conds.asArray()) {
+    if (c["type"].isString() && c["type"].asString() == type) return &c;
+  }
+  return nullptr;
+}
+
+std::string str(const core::Value& v) {
+  return v.isString() ? v.asString() : std::string();
+}
+
+// flux's TruncateHex: 40 to 128 hex characters become their first 8.
+std::string truncateHex(const std::string& s) {
+  static const std::regex kHex(R"(\b[a-f0-9]{40,128}\b)");
+  std::string out;
+  auto begin = std::sregex_iterator(s.begin(), s.end(), kHex);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    out.append(s, last, static_cast<std::size_t>(it->position()) - last);
+    out.append(it->str().substr(0, 8));
+    last = static_cast<std::size_t>(it->position() + it->length());
+  }
+  out.append(s, last, std::string::npos);
+  return out;
+}
+
+// tablewriter as flux configures it: left-aligned cells padded to the column width, separated
+// by a tab, headers upper-cased.
+void printTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  };
+  std::vector<std::string> upper = header;
+  for (auto& h : upper)
+    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+  measure(upper);
+  for (const auto& r : rows)
+    measure(r);
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      std::string cell = row[i];
+      cell.resize(std::max(cell.size(), width[i]), ' ');
+      line += cell;
+      line += '\t';
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    std::cout << line << '\n';
+  };
+  print(upper);
+  for (const auto& r : rows)
+    print(r);
+}
+
+int get(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  const std::string only = g.positional.size() > used ? g.positional[used] : "";
+  auto client = connect(g);
+  const bool many = names.size() > 1;
+  std::vector<std::vector<std::string>> rows;
+  core::Value items = core::Value::array();
+  for (const auto& name : names) {
+    const Kind& k = kindNamed(name);
+    core::Value list;
+    try {
+      list = client->list(k.gvk, g.allNamespaces ? "" : g.namespace_);
+    } catch (const std::exception& e) {
+      if (many) continue;  // a kind that is not installed
+      throw;
+    }
+    for (const auto& item : std::as_const(list)["items"].asArray()) {
+      const std::string itemName = str(item["metadata"]["name"]);
+      if (!only.empty() && itemName != only) continue;
+      items.push_back(item);
+      const core::Value* ready = condition(item, "Ready");
+      const std::string status = ready != nullptr ? str((*ready)["status"]) : "False";
+      const std::string message =
+          ready != nullptr ? str((*ready)["message"]) : "waiting to be reconciled";
+      const std::string revision = k.source ? str(item["status"]["artifact"]["revision"])
+                                            : str(item["status"]["lastAppliedRevision"]);
+      const bool suspended = item["spec"]["suspend"].isBool() && item["spec"]["suspend"].asBool();
+      std::vector<std::string> row;
+      if (g.allNamespaces) row.push_back(str(item["metadata"]["namespace"]));
+      std::string lowerKind = k.kind;
+      std::transform(lowerKind.begin(), lowerKind.end(), lowerKind.begin(), ::tolower);
+      row.push_back(many ? lowerKind + "/" + itemName : itemName);
+      if (k.kind == "Provider" || k.kind == "Alert") {
+        row.push_back(suspended ? "True" : "False");
+        row.push_back(status);
+        row.push_back(truncateHex(message));
+      } else {
+        row.push_back(truncateHex(revision));
+        row.push_back(suspended ? "True" : "False");
+        row.push_back(status);
+        row.push_back(truncateHex(message));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  if (g.output == "json" || g.output == "yaml") {
+    core::Value out = core::Value::object();
+    out["apiVersion"] = "v1";
+    out["kind"] = "List";
+    out["items"] = items;
+    std::cout << (g.output == "json" ? core::toJson(out) + "\n" : core::toYaml(out));
+    return 0;
+  }
+  if (rows.empty()) {
+    if (!only.empty()) {
+      throw core::Error(kindNamed(names.front()).kind + " object '" + only + "' not found in " +
+                        (g.allNamespaces ? std::string("any") : g.namespace_) + " namespace");
+    }
+    if (!many) {
+      throw core::Error("no " + kindNamed(names.front()).kind + " objects found in " +
+                        (g.allNamespaces ? std::string("any") : g.namespace_) + " namespace");
+    }
+    return 0;
+  }
+  std::vector<std::string> header;
+  if (g.allNamespaces) header.push_back("Namespace");
+  header.push_back("Name");
+  const std::string& first = names.front();
+  if (first == "Provider" || first == "Alert") {
+    header.insert(header.end(), {"Suspended", "Ready", "Message"});
+  } else {
+    header.insert(header.end(), {"Revision", "Suspended", "Ready", "Message"});
+  }
+  printTable(header, rows);
+  return 0;
+}
+
+core::Value getObject(kube::Client& client, const Kind& k, const std::string& ns,
+                      const std::string& name) {
+  try {
+    return client.get({k.gvk, ns, name});
+  } catch (const kube::ApiError& e) {
+    if (e.isNotFound()) {
+      throw core::Error(k.kind + " object '" + name + "' not found in " + ns + " namespace");
+    }
+    throw;
+  }
+}
+
+// Waits until the object handled `token` (or, with an empty token, until its generation is
+// observed) and is Ready=True or a terminal False; returns the object.
+core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& ns,
+                        const std::string& name, const std::string& token,
+                        std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    core::Value obj = getObject(client, k, ns, name);
+    const bool handled = token.empty()
+                             ? obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
+                             : str(obj["status"]["lastHandledReconcileAt"]) == token;
+    if (handled) {
+      const core::Value* ready = condition(obj, "Ready");
+      const core::Value* reconciling = condition(obj, "Reconciling");
+      const bool stalled = condition(obj, "Stalled") != nullptr;
+      if (ready != nullptr &&
+          (str((*ready)["status"]) == "True" ||
+           (str((*ready)["status"]) == "False" && (reconciling == nullptr || stalled)) ||
+           (str((*ready)["status"]) == "False" &&
+            str((*reconciling)["reason"]) == "ProgressingWithRetry"))) {
+        return obj;
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw core::Error("timeout waiting for " + k.kind + " reconciliation");
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+}
+
+std::string successMessage(const Kind& k, const core::Value& obj) {
+  if (k.source) return "fetched revision " + str(obj["status"]["artifact"]["revision"]);
+  if (k.kind == "Kustomization") {
+    return "applied revision " + str(obj["status"]["lastAppliedRevision"]);
+  }
+  return k.kind + " reconciliation completed";
+}
+
+int reconcileOne(kube::Client& client, const Globals& g, const Kind& k, const std::string& name) {
+  core::Value obj = getObject(client, k, g.namespace_, name);
+  if (obj["spec"]["suspend"].isBool() && obj["spec"]["suspend"].asBool()) {
+    throw core::Error("resource is suspended");
+  }
+  say("►", "annotating " + k.kind + " " + name + " in " + g.namespace_ + " namespace");
+  const std::string token = core::formatRfc3339Micro(std::chrono::system_clock::now());
+  core::Value patch = core::Value::object();
+  patch["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = token;
+  client.patch({k.gvk, g.namespace_, name}, kube::PatchType::Merge, patch);
+  say("✔", k.kind + " annotated");
+  say("◎", "waiting for " + k.kind + " reconciliation");
+  core::Value done = waitHandled(client, k, g.namespace_, name, token, g.timeout);
+  const core::Value* ready = condition(done, "Ready");
+  if (ready == nullptr || str((*ready)["status"]) != "True") {
+    throw core::Error(k.kind + " reconciliation failed: '" +
+                      (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+  }
+  say("✔", successMessage(k, done));
+  return 0;
+}
+
+int reconcile(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1 || g.positional.size() <= used) {
+    throw core::Error("usage: driftless reconcile source git|kustomization NAME [--with-source]");
+  }
+  const Kind& k = kindNamed(names.front());
+  const std::string name = g.positional[used];
+  auto client = connect(g);
+  if (g.withSource && k.kind == "Kustomization") {
+    core::Value obj = getObject(*client, k, g.namespace_, name);
+    const std::string sourceKind = str(obj["spec"]["sourceRef"]["kind"]);
+    const std::string sourceName = str(obj["spec"]["sourceRef"]["name"]);
+    Globals sg = g;
+    if (!str(obj["spec"]["sourceRef"]["namespace"]).empty()) {
+      sg.namespace_ = str(obj["spec"]["sourceRef"]["namespace"]);
+    }
+    reconcileOne(*client, sg, kindNamed(sourceKind), sourceName);
+  }
+  return reconcileOne(*client, g, k, name);
+}
+
+int suspendOrResume(const Globals& g, bool suspend) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1)
+    throw core::Error("name one kind to " + std::string(suspend ? "suspend" : "resume"));
+  const Kind& k = kindNamed(names.front());
+  auto client = connect(g);
+  std::vector<std::string> targets;
+  if (g.all) {
+    core::Value list = client->list(k.gvk, g.namespace_);
+    for (const auto& item : std::as_const(list)["items"].asArray()) {
+      targets.push_back(str(item["metadata"]["name"]));
+    }
+  } else if (g.positional.size() > used) {
+    targets.assign(g.positional.begin() + static_cast<std::ptrdiff_t>(used), g.positional.end());
+  } else {
+    throw core::Error("a name or --all is required");
+  }
+  std::string lower = k.kind;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  for (const auto& name : targets) {
+    getObject(*client, k, g.namespace_, name);
+    say("►", std::string(suspend ? "suspending " : "resuming ") + lower + " " + name + " in " +
+                 g.namespace_ + " namespace");
+    core::Value patch = core::Value::object();
+    patch["spec"]["suspend"] = suspend;
+    if (!suspend) {
+      patch["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] =
+          core::formatRfc3339Micro(std::chrono::system_clock::now());
+    }
+    client->patch({k.gvk, g.namespace_, name}, kube::PatchType::Merge, patch);
+    say("✔", lower + (suspend ? " suspended" : " resumed"));
+    if (!suspend) {
+      say("◎", "waiting for " + k.kind + " reconciliation");
+      const std::string token =
+          str(std::as_const(patch)["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]);
+      core::Value done = waitHandled(*client, k, g.namespace_, name, token, g.timeout);
+      const core::Value* ready = condition(done, "Ready");
+      if (ready == nullptr || str((*ready)["status"]) != "True") {
+        throw core::Error(k.kind + " reconciliation failed: '" +
+                          (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+      }
+      say("✔", k.kind + " reconciliation completed");
+      say("✔", successMessage(k, done));
+    }
+  }
+  return 0;
+}
+
+// The object as `flux export` prints it: apiVersion, kind, metadata (name, namespace, labels,
+// annotations without kubectl's), spec.
+core::Value exported(const core::Value& obj) {
+  core::Value out = core::Value::object();
+  out["apiVersion"] = obj["apiVersion"];
+  out["kind"] = obj["kind"];
+  core::Value meta = core::Value::object();
+  meta["name"] = obj["metadata"]["name"];
+  meta["namespace"] = obj["metadata"]["namespace"];
+  if (obj["metadata"]["labels"].isObject()) meta["labels"] = obj["metadata"]["labels"];
+  if (obj["metadata"]["annotations"].isObject()) {
+    core::Value ann = obj["metadata"]["annotations"];
+    ann.asObject().erase("kubectl.kubernetes.io/last-applied-configuration");
+    ann.asObject().erase("reconcile.fluxcd.io/requestedAt");
+    if (ann.size() > 0) meta["annotations"] = ann;
+  }
+  out["metadata"] = meta;
+  out["spec"] = obj["spec"];
+  return out;
+}
+
+int exportCommand(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  auto client = connect(g);
+  std::vector<core::Value> docs;
+  for (const auto& name : names) {
+    const Kind& k = kindNamed(name);
+    if (g.all) {
+      core::Value list;
+      try {
+        list = client->list(k.gvk, g.namespace_);
+      } catch (const std::exception&) {
+        if (names.size() > 1) continue;
+        throw;
+      }
+      for (const auto& item : std::as_const(list)["items"].asArray())
+        docs.push_back(exported(item));
+    } else if (g.positional.size() > used) {
+      docs.push_back(exported(getObject(*client, k, g.namespace_, g.positional[used])));
+    } else {
+      throw core::Error("a name or --all is required");
+    }
+  }
+  for (const auto& d : docs)
+    std::cout << "---\n" << core::toYaml(d);
+  return 0;
+}
+
+int events(const Globals& g) {
+  auto client = connect(g);
+  core::Value list = client->list({"", "v1", "Event"}, g.allNamespaces ? "" : g.namespace_);
+  std::vector<core::Value> items;
+  for (const auto& e : std::as_const(list)["items"].asArray()) {
+    if (!g.forKind.empty()) {
+      const std::string who =
+          str(e["involvedObject"]["kind"]) + "/" + str(e["involvedObject"]["name"]);
+      if (who != g.forKind) continue;
+    }
+    items.push_back(e);
+  }
+  std::sort(items.begin(), items.end(), [](const core::Value& a, const core::Value& b) {
+    return str(a["lastTimestamp"]) < str(b["lastTimestamp"]);
+  });
+  std::vector<std::vector<std::string>> rows;
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& e : items) {
+    std::string age = "<unknown>";
+    if (auto t = core::parseRfc3339(str(e["lastTimestamp"]))) {
+      age = core::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
+    }
+    std::vector<std::string> row;
+    if (g.allNamespaces) row.push_back(str(e["metadata"]["namespace"]));
+    row.push_back(age);
+    row.push_back(str(e["type"]));
+    row.push_back(str(e["reason"]));
+    row.push_back(str(e["involvedObject"]["kind"]) + "/" + str(e["involvedObject"]["name"]));
+    std::string message = str(e["message"]);
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    row.push_back(message);
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> header;
+  if (g.allNamespaces) header.push_back("Namespace");
+  header.insert(header.end(), {"Last seen", "Type", "Reason", "Object", "Message"});
+  printTable(header, rows);
+  return 0;
+}
+
+}  // namespace
+
+int fluxCommand(const std::string& command, const std::vector<std::string>& args) {
+  try {
+    const Globals g = parseGlobals(args);
+    if (command == "get") return get(g);
+    if (command == "reconcile") return reconcile(g);
+    if (command == "suspend") return suspendOrResume(g, true);
+    if (command == "resume") return suspendOrResume(g, false);
+    if (command == "export") return exportCommand(g);
+    if (command == "events") return events(g);
+  } catch (const std::exception& e) {
+    say("✗", e.what());
+    return 1;
+  }
+  say("✗", "unknown command " + command);
+  return 2;
+}
+
+}  // namespace driftless::cli
