@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+
 #include <functional>
 #include <string>
+#include "driftless/core/temp_dir.h"
 
 #include "driftless/core/log.h"
 #include "driftless/kube/client.h"
@@ -27,16 +29,6 @@ bool waitForKind(kube::Client& client, const kube::GroupVersionKind& gvk,
                  const std::string& namespace_ = "default");
 
 // A fresh directory under the system temp dir (<prefix>-XXXXXX), removed with its contents.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "driftless-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = core::TempDir;
 
 }  // namespace driftless::test

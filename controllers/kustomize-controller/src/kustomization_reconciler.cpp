@@ -1,7 +1,5 @@
 #include "kustomization_reconciler.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include "driftless/core/base64.h"
 #include "driftless/core/duration.h"
 #include "driftless/core/error.h"
+#include "driftless/core/temp_dir.h"
 #include "driftless/core/time.h"
 #include "driftless/core/yaml.h"
 #include "driftless/kube/api_error.h"
@@ -61,28 +60,6 @@ std::string sinceText(Clock::time_point start) {
   return goDuration(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start));
 }
 
-// A temporary directory removed on every path out.
-class TempDir {
- public:
-  TempDir(const fs::path& parent, const std::string& prefix) {
-    std::string pattern = (parent / (prefix + "XXXXXX")).string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw core::Error("tmp dir error: mkdtemp " + pattern + " failed");
-    }
-    path_ = fs::canonical(pattern);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // kustomize's resid.Gvk.String(): `group_version_kind` with ~G/~V/~K for empty parts.
 std::string gvkString(const core::Value& object) {
   const std::string apiVersion =
@@ -105,19 +82,6 @@ std::string stringField(const core::Value& object, std::string_view field) {
 
 std::string subjectOf(const core::Value& object) {
   return ssa::ObjMetadata::of(object).subject();
-}
-
-std::string sha256Digest(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4U]);
-    out.push_back(kHex[md[i] & 0xFU]);
-  }
-  return out;
 }
 
 bool isEncryptedSecret(const core::Value& object) {
@@ -807,9 +771,9 @@ void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source
     for (const auto& e : obj.status->inventory->entries)
       oldInventory.push_back({e.id, e.v});
   }
-  std::optional<TempDir> tmp;
+  std::optional<core::TempDir> tmp;
   try {
-    tmp.emplace(options_.workDir, "kustomization-");
+    tmp.emplace("kustomization", options_.workDir);
   } catch (const std::exception& e) {
     throw fail("DirCreationFailed", e.what());
   }
@@ -846,7 +810,8 @@ void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source
   } catch (const std::exception& e) {
     throw fail(kBuildFailed, e.what());
   }
-  const std::string checksum = sha256Digest(kustomize::printResources(objects));
+  const std::string checksum =
+      artifact::computeDigest("sha256", kustomize::printResources(objects));
   std::map<std::string, std::string> historyMeta{{"revision", revision}};
   if (!originRevision.empty()) historyMeta["originRevision"] = originRevision;
   auto recordHistory = [&](std::string_view status) {

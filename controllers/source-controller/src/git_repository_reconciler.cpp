@@ -1,7 +1,8 @@
 #include "git_repository_reconciler.h"
 
+#include "driftless/core/temp_dir.h"
+
 #include <algorithm>
-#include <random>
 #include <system_error>
 #include <utility>
 
@@ -35,26 +36,6 @@ const kube::GroupVersionKind kSecret{"", "v1", "Secret"};
 const kube::GroupVersionKind kGitRepositoryGvk{"source.toolkit.fluxcd.io", "v1", "GitRepository"};
 
 // A temporary directory removed with this object.
-class TempDir {
- public:
-  TempDir(const fs::path& parent, const GitRepository& obj) {
-    std::random_device rd;
-    path_ = parent / ("gitrepository-" + obj.metadata.namespace_ + "-" + obj.metadata.name + "-" +
-                      std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // Flux's commitReference: the absolute reference for spec.ref.name, else Commit.String().
 std::string commitReference(const GitRepository& obj, const git::Commit& commit) {
   const std::string revision = commit.revision();
@@ -124,7 +105,8 @@ std::string GitRepositoryReconciler::reconcileObject(GitRepository& obj,
                                                      std::stop_token) {
   newArtifactMessage_.clear();
   reconcileStorage(obj, patcher);
-  TempDir tmp(gitOptions_.workDir, obj);
+  core::TempDir tmp("gitrepository-" + obj.metadata.namespace_ + "-" + obj.metadata.name,
+                    gitOptions_.workDir);
   conditions::remove(obj.status->conditions, kStorageOperationFailed);
   Work work;
   work.dir = tmp.path() / "source";

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 
+#include "driftless/core/temp_dir.h"
 #include "driftless/git/checkout.h"
 
 namespace driftless::git {
@@ -29,28 +31,6 @@ struct KeyDeleter {
   void operator()(gpgme_key_t k) const noexcept { gpgme_key_unref(k); }
 };
 using KeyPtr = std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, KeyDeleter>;
-
-// A private GNUPGHOME, removed with everything in it.
-class TempHome {
- public:
-  TempHome() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "driftless-gpg-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw GitError(kReason, "unable to create a temporary GnuPG home");
-    }
-    path_ = pattern;
-  }
-  ~TempHome() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempHome(const TempHome&) = delete;
-  TempHome& operator=(const TempHome&) = delete;
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -118,8 +98,14 @@ std::string verifyPgp(const std::string& encoded, const std::string& signature,
     throw GitError(kReason, "unable to verify openPGP signature, detected signature format: " +
                                 signatureType(sig) + ": signature format mismatch");
   }
-  const TempHome home;
-  const CtxPtr ctx = newContext(home.path());
+  // A private GNUPGHOME, removed with everything in it.
+  std::optional<core::TempDir> home;
+  try {
+    home.emplace("driftless-gpg");
+  } catch (const std::exception&) {
+    throw GitError(kReason, "unable to create a temporary GnuPG home");
+  }
+  const CtxPtr ctx = newContext(home->path().string());
   int imported = 0;
   const std::string readError = importKeyRings(ctx.get(), armoredKeys, imported);
   if (imported == 0 && !readError.empty()) throw GitError(kReason, readError);
