@@ -100,85 +100,77 @@ void parseOwnOptions(const std::vector<std::string>& args, kc::KustomizationReco
 }  // namespace
 
 int main(int argc, char** argv) {
-  runtime::SignalStop signals;
-  try {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << kUsage << '\n' << runtime::runtimeOptionsUsage();
-      return 0;
-    }
-    std::vector<std::string> rest;
-    runtime::RuntimeOptions options =
-        runtime::parseRuntimeOptions("kustomize-controller", args, &rest, 4);
-    kc::KustomizationReconcilerOptions ro;
-    parseOwnOptions(rest, ro);
-    if (const char* host = std::getenv("SOURCE_CONTROLLER_LOCALHOST"); host != nullptr) {
-      ro.fetch.hostnameOverride = host;
-    }
-    runtime::Manager manager(options);
-    ro.restConfig = options.restConfig();
-    ro.runtimeNamespace = options.runtimeNamespace;
-    runtime::Informer& kustomizations =
-        manager.cache().informer({"kustomize.toolkit.fluxcd.io", "v1", "Kustomization"});
-    ro.cache = &kustomizations;
-    ro.events = runtime::recordTo(manager.events());
-    ro.metrics = &manager.metrics();
-    ro.jitterPercent = options.jitterPercent;
-    kc::KustomizationReconciler reconciler(manager.client(), ro, manager.logger());
-    runtime::Controller& controller = manager.addController("kustomization", reconciler);
-    controller.watchFor(kustomizations);
-    // A new artifact of a source reconciles the Kustomizations that use it.
-    runtime::Predicate artifactChanged;
-    artifactChanged.update = [](const core::Value& oldObject, const core::Value& newObject) {
-      return oldObject["status"]["artifact"]["revision"] !=
-             newObject["status"]["artifact"]["revision"];
-    };
-    for (const char* kind : {"GitRepository", "OCIRepository", "Bucket"}) {
-      runtime::Informer& sources =
-          manager.cache().informerUnfiltered({"source.toolkit.fluxcd.io", "v1", kind});
-      controller.watches(
-          sources,
-          [&reconciler, kind](const core::Value& source) {
-            return reconciler.requestsForSource(source, kind);
-          },
-          artifactChanged);
-    }
-    // Flux's config watchers: a change of a labelled ConfigMap or Secret reconciles the
-    // Kustomizations that use it.
-    if (!configSelector.empty()) {
-      runtime::Predicate dataChanged;
-      dataChanged.update = [](const core::Value& oldObject, const core::Value& newObject) {
-        return oldObject["data"] != newObject["data"] ||
-               oldObject["binaryData"] != newObject["binaryData"];
-      };
-      for (const char* kind : {"ConfigMap", "Secret"}) {
-        runtime::Informer& configs =
-            manager.cache().informerSelecting({"", "v1", kind}, configSelector);
+  return runtime::controllerMain(
+      "kustomize-controller", kUsage, 4, argc, argv,
+      [](const runtime::RuntimeOptions& options, const std::vector<std::string>& rest,
+         std::stop_token stop) {
+        kc::KustomizationReconcilerOptions ro;
+        parseOwnOptions(rest, ro);
+        if (const char* host = std::getenv("SOURCE_CONTROLLER_LOCALHOST"); host != nullptr) {
+          ro.fetch.hostnameOverride = host;
+        }
+        runtime::Manager manager(options);
+        ro.restConfig = options.restConfig();
+        ro.runtimeNamespace = options.runtimeNamespace;
+        runtime::Informer& kustomizations =
+            manager.cache().informer({"kustomize.toolkit.fluxcd.io", "v1", "Kustomization"});
+        ro.cache = &kustomizations;
+        ro.events = runtime::recordTo(manager.events());
+        ro.metrics = &manager.metrics();
+        ro.jitterPercent = options.jitterPercent;
+        kc::KustomizationReconciler reconciler(manager.client(), ro, manager.logger());
+        runtime::Controller& controller = manager.addController("kustomization", reconciler);
+        controller.watchFor(kustomizations);
+        // A new artifact of a source reconciles the Kustomizations that use it.
+        runtime::Predicate artifactChanged;
+        artifactChanged.update = [](const core::Value& oldObject, const core::Value& newObject) {
+          return oldObject["status"]["artifact"]["revision"] !=
+                 newObject["status"]["artifact"]["revision"];
+        };
+        for (const char* kind : {"GitRepository", "OCIRepository", "Bucket"}) {
+          runtime::Informer& sources =
+              manager.cache().informerUnfiltered({"source.toolkit.fluxcd.io", "v1", kind});
+          controller.watches(
+              sources,
+              [&reconciler, kind](const core::Value& source) {
+                return reconciler.requestsForSource(source, kind);
+              },
+              artifactChanged);
+        }
+        // Flux's config watchers: a change of a labelled ConfigMap or Secret reconciles the
+        // Kustomizations that use it.
+        if (!configSelector.empty()) {
+          runtime::Predicate dataChanged;
+          dataChanged.update = [](const core::Value& oldObject, const core::Value& newObject) {
+            return oldObject["data"] != newObject["data"] ||
+                   oldObject["binaryData"] != newObject["binaryData"];
+          };
+          for (const char* kind : {"ConfigMap", "Secret"}) {
+            runtime::Informer& configs =
+                manager.cache().informerSelecting({"", "v1", kind}, configSelector);
+            controller.watches(
+                configs,
+                [&reconciler, kind](const core::Value& config) {
+                  return reconciler.requestsForConfig(config, kind);
+                },
+                dataChanged);
+          }
+        }
+        // A Kustomization that becomes ready releases its dependents at once (Flux polls with
+        // --requeue-dependency).
+        runtime::Predicate becameReady;
+        becameReady.create = [](const core::Value&) { return false; };
+        becameReady.remove = [](const core::Value&) { return false; };
+        becameReady.update = [](const core::Value& oldObject, const core::Value& newObject) {
+          return oldObject["status"]["lastAppliedRevision"] !=
+                     newObject["status"]["lastAppliedRevision"] ||
+                 oldObject["status"]["observedGeneration"] !=
+                     newObject["status"]["observedGeneration"];
+        };
         controller.watches(
-            configs,
-            [&reconciler, kind](const core::Value& config) {
-              return reconciler.requestsForConfig(config, kind);
-            },
-            dataChanged);
-      }
-    }
-    // A Kustomization that becomes ready releases its dependents at once (Flux polls with
-    // --requeue-dependency).
-    runtime::Predicate becameReady;
-    becameReady.create = [](const core::Value&) { return false; };
-    becameReady.remove = [](const core::Value&) { return false; };
-    becameReady.update = [](const core::Value& oldObject, const core::Value& newObject) {
-      return oldObject["status"]["lastAppliedRevision"] !=
-                 newObject["status"]["lastAppliedRevision"] ||
-             oldObject["status"]["observedGeneration"] != newObject["status"]["observedGeneration"];
-    };
-    controller.watches(
-        kustomizations,
-        [&reconciler](const core::Value& k) { return reconciler.requestsForDependents(k); },
-        becameReady);
-    return manager.run(signals.token());
-  } catch (const std::exception& e) {
-    std::cerr << "kustomize-controller: " << e.what() << '\n';
-    return 1;
-  }
+            kustomizations,
+            [&reconciler](const core::Value& k) { return reconciler.requestsForDependents(k); },
+            becameReady);
+        return manager.run(stop);
+      });
 }

@@ -80,77 +80,68 @@ SourceOptions parseSourceOptions(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  runtime::SignalStop signals;
-  try {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << kUsage << '\n' << runtime::runtimeOptionsUsage();
-      return 0;
-    }
-    std::vector<std::string> rest;
-    runtime::RuntimeOptions options =
-        runtime::parseRuntimeOptions("source-controller", args, &rest, 2);
-    SourceOptions source = parseSourceOptions(rest);
-    const auto listen = runtime::ListenAddress::parse(source.storageAddr);
-    driftless::artifact::StorageOptions so;
-    so.root = source.storagePath;
-    so.advertisedAddress =
-        source.storageAdvAddr.empty()
-            ? (listen.host == "0.0.0.0" || listen.host.empty() ? std::string("localhost")
-                                                               : listen.host) +
-                  ":" + std::to_string(listen.port)
-            : source.storageAdvAddr;
-    so.digestAlgorithm = source.digestAlgorithm;
-    so.retentionTtl = source.retentionTtl;
-    so.retentionRecords = source.retentionRecords;
-    driftless::artifact::Storage storage(so);
+  return runtime::controllerMain(
+      "source-controller", kUsage, 2, argc, argv,
+      [](const runtime::RuntimeOptions& options, const std::vector<std::string>& rest,
+         std::stop_token stop) {
+        SourceOptions source = parseSourceOptions(rest);
+        const auto listen = runtime::ListenAddress::parse(source.storageAddr);
+        driftless::artifact::StorageOptions so;
+        so.root = source.storagePath;
+        so.advertisedAddress =
+            source.storageAdvAddr.empty()
+                ? (listen.host == "0.0.0.0" || listen.host.empty() ? std::string("localhost")
+                                                                   : listen.host) +
+                      ":" + std::to_string(listen.port)
+                : source.storageAdvAddr;
+        so.digestAlgorithm = source.digestAlgorithm;
+        so.retentionTtl = source.retentionTtl;
+        so.retentionRecords = source.retentionRecords;
+        driftless::artifact::Storage storage(so);
 
-    runtime::Manager manager(options);
-    driftless::artifact::ArtifactServer server(so.root, listen.host, listen.port,
-                                               manager.logger().withName("storage"));
-    manager.addLeaderRunnable([&server] { server.start(); }, [&server] { server.stop(); });
+        runtime::Manager manager(options);
+        driftless::artifact::ArtifactServer server(so.root, listen.host, listen.port,
+                                                   manager.logger().withName("storage"));
+        manager.addLeaderRunnable([&server] { server.start(); }, [&server] { server.stop(); });
 
-    runtime::Informer& repos =
-        manager.cache().informer({"source.toolkit.fluxcd.io", "v1", "GitRepository"});
-    // The gRPC artifact service reads the artifacts from the informer; like the HTTP server it
-    // serves only while this replica leads.
-    std::unique_ptr<driftless::artifact::ArtifactGrpcServer> grpcServer;
-    if (!source.grpcAddr.empty()) {
-      const auto grpcListen = runtime::ListenAddress::parse(source.grpcAddr);
-      grpcServer = std::make_unique<driftless::artifact::ArtifactGrpcServer>(
-          so.root,
-          [&repos](const std::string& kind, const std::string& ns,
-                   const std::string& name) -> std::optional<driftless::api::meta::Artifact> {
-            if (kind != "GitRepository") return std::nullopt;
-            runtime::ObjectPtr obj = repos.get(ns, name);
-            if (!obj) return std::nullopt;
-            const core::Value& a = (*obj)["status"]["artifact"];
-            if (!a.isObject()) return std::nullopt;
-            return driftless::api::meta::Artifact::fromValue(a);
-          },
-          grpcListen.host.empty() ? "0.0.0.0" : grpcListen.host, grpcListen.port,
-          manager.logger().withName("grpc"));
-      manager.addLeaderRunnable([&grpcServer] { grpcServer->start(); },
-                                [&grpcServer] { grpcServer->stop(); });
-      runtime::EventHandlers handlers;
-      handlers.onUpdate = [&grpcServer](const runtime::ObjectPtr&, const runtime::ObjectPtr&) {
-        grpcServer->notify();
-      };
-      repos.addEventHandlers(std::move(handlers));
-    }
-    driftless::source::GitRepositoryReconcilerOptions ro;
-    ro.base.fieldManager = "source-controller";
-    ro.base.cache = &repos;
-    ro.base.events = runtime::recordTo(manager.events());
-    ro.base.metrics = &manager.metrics();
-    ro.base.jitterPercent = options.jitterPercent;
-    ro.requeueDependency = source.requeueDependency;
-    driftless::source::GitRepositoryReconciler reconciler(manager.client(), storage, ro,
-                                                          manager.logger());
-    manager.addController("gitrepository", reconciler).watchFor(repos);
-    return manager.run(signals.token());
-  } catch (const std::exception& e) {
-    std::cerr << "source-controller: " << e.what() << '\n';
-    return 1;
-  }
+        runtime::Informer& repos =
+            manager.cache().informer({"source.toolkit.fluxcd.io", "v1", "GitRepository"});
+        // The gRPC artifact service reads the artifacts from the informer; like the HTTP server it
+        // serves only while this replica leads.
+        std::unique_ptr<driftless::artifact::ArtifactGrpcServer> grpcServer;
+        if (!source.grpcAddr.empty()) {
+          const auto grpcListen = runtime::ListenAddress::parse(source.grpcAddr);
+          grpcServer = std::make_unique<driftless::artifact::ArtifactGrpcServer>(
+              so.root,
+              [&repos](const std::string& kind, const std::string& ns,
+                       const std::string& name) -> std::optional<driftless::api::meta::Artifact> {
+                if (kind != "GitRepository") return std::nullopt;
+                runtime::ObjectPtr obj = repos.get(ns, name);
+                if (!obj) return std::nullopt;
+                const core::Value& a = (*obj)["status"]["artifact"];
+                if (!a.isObject()) return std::nullopt;
+                return driftless::api::meta::Artifact::fromValue(a);
+              },
+              grpcListen.host.empty() ? "0.0.0.0" : grpcListen.host, grpcListen.port,
+              manager.logger().withName("grpc"));
+          manager.addLeaderRunnable([&grpcServer] { grpcServer->start(); },
+                                    [&grpcServer] { grpcServer->stop(); });
+          runtime::EventHandlers handlers;
+          handlers.onUpdate = [&grpcServer](const runtime::ObjectPtr&, const runtime::ObjectPtr&) {
+            grpcServer->notify();
+          };
+          repos.addEventHandlers(std::move(handlers));
+        }
+        driftless::source::GitRepositoryReconcilerOptions ro;
+        ro.base.fieldManager = "source-controller";
+        ro.base.cache = &repos;
+        ro.base.events = runtime::recordTo(manager.events());
+        ro.base.metrics = &manager.metrics();
+        ro.base.jitterPercent = options.jitterPercent;
+        ro.requeueDependency = source.requeueDependency;
+        driftless::source::GitRepositoryReconciler reconciler(manager.client(), storage, ro,
+                                                              manager.logger());
+        manager.addController("gitrepository", reconciler).watchFor(repos);
+        return manager.run(stop);
+      });
 }

@@ -1,5 +1,7 @@
 #include "driftless/runtime/manager.h"
 
+#include <iostream>
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -219,6 +221,27 @@ SignalStop::SignalStop() {
 
 SignalStop::~SignalStop() {
   thread_.request_stop();
+}
+
+int controllerMain(
+    const std::string& controllerName, std::string_view usage, int defaultConcurrent, int argc,
+    char** argv,
+    const std::function<int(const RuntimeOptions& options, const std::vector<std::string>& rest,
+                            std::stop_token stop)>& body) {
+  SignalStop signals;
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << usage << '\n' << runtimeOptionsUsage();
+      return 0;
+    }
+    std::vector<std::string> rest;
+    RuntimeOptions options = parseRuntimeOptions(controllerName, args, &rest, defaultConcurrent);
+    return body(options, rest, signals.token());
+  } catch (const std::exception& e) {
+    std::cerr << controllerName << ": " << e.what() << '\n';
+    return 1;
+  }
 }
 
 }  // namespace driftless::runtime

@@ -12,6 +12,7 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,15 @@ class Manager {
 
 // Turns SIGTERM and SIGINT into a stop request (a thread waits for the signals, so nothing runs
 // in signal context). Create it before any other thread so they all inherit the blocked mask.
+// The main of a controller binary: blocks SIGINT/SIGTERM (SignalStop), answers --help with
+// usage plus the common flags, parses Flux's common flags (the rest go to body), runs body and
+// turns an exception into `<controller>: <message>` on stderr and exit code 1.
+int controllerMain(
+    const std::string& controllerName, std::string_view usage, int defaultConcurrent, int argc,
+    char** argv,
+    const std::function<int(const RuntimeOptions& options, const std::vector<std::string>& rest,
+                            std::stop_token stop)>& body);
+
 class SignalStop {
  public:
   SignalStop();
