@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -106,6 +109,14 @@ struct Globals {
   bool all = false;
   std::string forKind;  // events --for
   std::vector<std::string> positional;
+  // create
+  bool exportOnly = false;
+  std::string url, branch, tag, semver, interval = "1m", path = "./", source, targetNamespace;
+  bool prune = false;
+  std::vector<std::string> dependsOn;
+  // logs
+  std::string dataDir, level, kindFilter, nameFilter;
+  bool follow = false;
 };
 
 Globals parseGlobals(const std::vector<std::string>& args) {
@@ -146,6 +157,38 @@ Globals parseGlobals(const std::vector<std::string>& args) {
       g.all = true;
     } else if (a == "--for") {
       g.forKind = next();
+    } else if (a == "--export") {
+      g.exportOnly = true;
+    } else if (a == "--url") {
+      g.url = next();
+    } else if (a == "--branch") {
+      g.branch = next();
+    } else if (a == "--tag") {
+      g.tag = next();
+    } else if (a == "--tag-semver") {
+      g.semver = next();
+    } else if (a == "--interval") {
+      g.interval = next();
+    } else if (a == "--path") {
+      g.path = next();
+    } else if (a == "--source") {
+      g.source = next();
+    } else if (a == "--target-namespace") {
+      g.targetNamespace = next();
+    } else if (a == "--prune") {
+      g.prune = !hasValue || value == "true";
+    } else if (a == "--depends-on") {
+      g.dependsOn.push_back(next());
+    } else if (a == "--data-dir") {
+      g.dataDir = next();
+    } else if (a == "--level") {
+      g.level = next();
+    } else if (a == "--kind") {
+      g.kindFilter = next();
+    } else if (a == "--name") {
+      g.nameFilter = next();
+    } else if (a == "-f" || a == "--follow") {
+      g.follow = true;
     } else if (a.starts_with("-") && a.size() > 1) {
       throw core::Error("unknown flag: " + a);
     } else {
@@ -549,6 +592,295 @@ int events(const Globals& g) {
   return 0;
 }
 
+// `Kind/namespace/name` (`Kind/name` when cluster-scoped) of an inventory id
+// `<namespace>_<name>_<group>_<Kind>` (`__` in RBAC names stands for `:`).
+struct InventoryId {
+  std::string namespace_, name, group, kind;
+};
+
+std::optional<InventoryId> parseInventoryId(const std::string& id) {
+  // The kind and group are the last two fields; the name may contain `__`.
+  const auto k = id.rfind('_');
+  if (k == std::string::npos || k == 0) return std::nullopt;
+  const auto g = id.rfind('_', k - 1);
+  if (g == std::string::npos) return std::nullopt;
+  const auto n = id.find('_');
+  if (n >= g) return std::nullopt;
+  InventoryId out{id.substr(0, n), id.substr(n + 1, g - n - 1), id.substr(g + 1, k - g - 1),
+                  id.substr(k + 1)};
+  std::string name;
+  for (std::size_t i = 0; i < out.name.size(); ++i) {
+    if (out.name.compare(i, 2, "__") == 0) {
+      name.push_back(':');
+      ++i;
+    } else {
+      name.push_back(out.name[i]);
+    }
+  }
+  out.name = name;
+  return out;
+}
+
+void printTree(kube::Client& client, const std::string& ns, const std::string& name,
+               const std::string& prefix, int depth) {
+  const Kind& k = kindNamed("Kustomization");
+  core::Value obj = getObject(client, k, ns, name);
+  const core::Value& entries = obj["status"]["inventory"]["entries"];
+  if (!entries.isArray()) return;
+  const auto& list = entries.asArray();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto id = parseInventoryId(str(list[i]["id"]));
+    if (!id) continue;
+    const bool last = i + 1 == list.size();
+    std::cout << prefix << (last ? "└── " : "├── ") << id->kind << "/"
+              << (id->namespace_.empty() ? "" : id->namespace_ + "/") << id->name << '\n';
+    if (id->kind == "Kustomization" && id->group == "kustomize.toolkit.fluxcd.io" && depth < 20 &&
+        !(id->namespace_ == ns && id->name == name)) {
+      try {
+        printTree(client, id->namespace_, id->name, prefix + (last ? "    " : "│   "), depth + 1);
+      } catch (const std::exception&) {
+        // A nested Kustomization that is gone: shown, not expanded.
+      }
+    }
+  }
+}
+
+int tree(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1 || names.front() != "Kustomization" || g.positional.size() <= used) {
+    throw core::Error("usage: driftless tree kustomization NAME");
+  }
+  auto client = connect(g);
+  const std::string name = g.positional[used];
+  getObject(*client, kindNamed("Kustomization"), g.namespace_, name);
+  std::cout << "Kustomization/" << g.namespace_ << "/" << name << '\n';
+  printTree(*client, g.namespace_, name, "", 0);
+  return 0;
+}
+
+std::string humanBytes(std::int64_t b) {
+  if (b < 1024) return std::to_string(b) + " B";
+  double v = static_cast<double>(b);
+  const char* units = "KMGTPE";
+  int i = -1;
+  while (v >= 1024 && i < 5) {
+    v /= 1024;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %ciB", v, units[i]);
+  return buf;
+}
+
+int stats(const Globals& g) {
+  auto client = connect(g);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& k : kinds()) {
+    core::Value list;
+    try {
+      list = client->list(k.gvk, g.allNamespaces ? "" : g.namespace_);
+    } catch (const std::exception&) {
+      continue;
+    }
+    int running = 0;
+    int failing = 0;
+    int suspended = 0;
+    std::int64_t storage = 0;
+    for (const auto& item : std::as_const(list)["items"].asArray()) {
+      if (item["spec"]["suspend"].isBool() && item["spec"]["suspend"].asBool()) {
+        ++suspended;
+        continue;
+      }
+      const core::Value* ready = condition(item, "Ready");
+      if (ready != nullptr && str((*ready)["status"]) == "False") {
+        ++failing;
+      } else {
+        ++running;
+      }
+      if (item["status"]["artifact"]["size"].isInt()) {
+        storage += item["status"]["artifact"]["size"].asInt();
+      }
+    }
+    rows.push_back({k.kind, std::to_string(running), std::to_string(failing),
+                    std::to_string(suspended), k.source ? humanBytes(storage) : "-"});
+  }
+  printTable({"Reconcilers", "Running", "Failing", "Suspended", "Storage"}, rows);
+  return 0;
+}
+
+// Writes the object with server-side apply (field manager "flux-client-side-apply", as the flux
+// CLI's applier) and says whether it was created.
+bool applyObject(kube::Client& client, const core::Value& obj) {
+  bool existed = true;
+  try {
+    client.get(kube::ObjectRef::of(obj));
+  } catch (const kube::ApiError& e) {
+    if (!e.isNotFound()) throw;
+    existed = false;
+  }
+  kube::ServerSideApplyOptions options;
+  options.fieldManager = "flux-client-side-apply";
+  options.force = true;
+  client.apply(obj, options);
+  return !existed;
+}
+
+int create(const Globals& g) {
+  if (g.positional.empty()) {
+    throw core::Error(
+        "usage: driftless create source git NAME --url URL --branch B | create "
+        "kustomization NAME --source GitRepository/NAME --path P");
+  }
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1 || g.positional.size() <= used) throw core::Error("a name is required");
+  const Kind& k = kindNamed(names.front());
+  const std::string name = g.positional[used];
+  core::Value obj = core::Value::object();
+  obj["apiVersion"] = k.gvk.apiVersion();
+  obj["kind"] = k.kind;
+  obj["metadata"]["name"] = name;
+  obj["metadata"]["namespace"] = g.namespace_;
+  std::string what;
+  if (k.kind == "GitRepository") {
+    what = "GitRepository source";
+    if (g.url.empty()) throw core::Error("url is required");
+    obj["spec"]["interval"] = g.interval;
+    obj["spec"]["url"] = g.url;
+    if (!g.semver.empty()) {
+      obj["spec"]["ref"]["semver"] = g.semver;
+    } else if (!g.tag.empty()) {
+      obj["spec"]["ref"]["tag"] = g.tag;
+    } else {
+      obj["spec"]["ref"]["branch"] = g.branch.empty() ? "master" : g.branch;
+    }
+  } else if (k.kind == "Kustomization") {
+    what = "Kustomization";
+    if (g.source.empty()) throw core::Error("source is required");
+    auto slash = g.source.find('/');
+    const std::string sourceKind =
+        slash == std::string::npos ? "GitRepository" : g.source.substr(0, slash);
+    std::string sourceName = slash == std::string::npos ? g.source : g.source.substr(slash + 1);
+    obj["spec"]["interval"] = g.interval;
+    obj["spec"]["path"] = g.path;
+    obj["spec"]["prune"] = g.prune;
+    obj["spec"]["sourceRef"]["kind"] = sourceKind;
+    if (auto dot = sourceName.find('.'); dot != std::string::npos) {
+      obj["spec"]["sourceRef"]["namespace"] = sourceName.substr(dot + 1);
+      sourceName.resize(dot);
+    }
+    obj["spec"]["sourceRef"]["name"] = sourceName;
+    if (!g.targetNamespace.empty()) obj["spec"]["targetNamespace"] = g.targetNamespace;
+    for (const auto& d : g.dependsOn) {
+      core::Value dep = core::Value::object();
+      auto sl = d.find('/');
+      if (sl != std::string::npos) {
+        dep["namespace"] = d.substr(0, sl);
+        dep["name"] = d.substr(sl + 1);
+      } else {
+        dep["name"] = d;
+      }
+      obj["spec"]["dependsOn"].push_back(std::move(dep));
+    }
+  } else {
+    throw core::Error("create supports source git and kustomization so far");
+  }
+  if (g.exportOnly) {
+    std::cout << "---\n" << core::toYaml(obj);
+    return 0;
+  }
+  say("✚", "generating " + what);
+  auto client = connect(g);
+  say("►", "applying " + what);
+  const bool created = applyObject(*client, obj);
+  say("✔", what + (created ? " created" : " updated"));
+  say("◎", "waiting for " + what + " reconciliation");
+  core::Value done = waitHandled(*client, k, g.namespace_, name, "", g.timeout);
+  const core::Value* ready = condition(done, "Ready");
+  if (ready == nullptr || str((*ready)["status"]) != "True") {
+    throw core::Error(what + " reconciliation failed: '" +
+                      (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+  }
+  if (k.source) {
+    say("✔", what + " reconciliation completed");
+    say("✔", "fetched revision: " + str(done["status"]["artifact"]["revision"]));
+  } else {
+    say("✔", "Kustomization " + name + " is ready");
+    say("✔", "applied revision " + str(done["status"]["lastAppliedRevision"]));
+  }
+  return 0;
+}
+
+// The controllers' logs of `driftless up` (DATA_DIR/logs), filtered as `flux logs` filters.
+int logs(const Globals& g) {
+  std::filesystem::path dir = g.dataDir;
+  if (dir.empty()) {
+    const char* env = std::getenv("DRIFTLESS_DATA_DIR");
+    const char* home = std::getenv("HOME");
+    dir = env != nullptr && *env != '\0'
+              ? std::filesystem::path(env)
+              : std::filesystem::path(home != nullptr ? home : ".") / ".driftless";
+  }
+  dir /= "logs";
+  if (!std::filesystem::is_directory(dir)) {
+    throw core::Error("no logs in " + dir.string() +
+                      " (logs is for `driftless up`; pass its --data-dir)");
+  }
+  static const std::map<std::string, std::string> kController = {
+      {"GitRepository", "source-controller"},  {"OCIRepository", "source-controller"},
+      {"HelmRepository", "source-controller"}, {"HelmChart", "source-controller"},
+      {"Bucket", "source-controller"},         {"Kustomization", "kustomize-controller"},
+  };
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string file = e.path().filename().string();
+    if (!file.ends_with("-controller.log")) continue;
+    if (!g.kindFilter.empty()) {
+      auto it = kController.find(g.kindFilter);
+      if (it == kController.end() || file != it->second + ".log") continue;
+    }
+    files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  auto keep = [&](const std::string& line) {
+    core::Value entry;
+    try {
+      entry = core::parseJson(line);
+    } catch (const std::exception&) {
+      return g.level.empty() && g.nameFilter.empty();
+    }
+    if (!g.level.empty() && str(entry["level"]) != g.level) return false;
+    if (!g.nameFilter.empty() && str(entry["name"]) != g.nameFilter) return false;
+    if (!g.allNamespaces && entry["namespace"].isString() &&
+        str(entry["namespace"]) != g.namespace_) {
+      return false;
+    }
+    return true;
+  };
+  std::vector<std::unique_ptr<std::ifstream>> streams;
+  for (const auto& f : files) {
+    streams.push_back(std::make_unique<std::ifstream>(f));
+    std::string line;
+    while (std::getline(*streams.back(), line)) {
+      if (keep(line)) std::cout << line << '\n';
+    }
+    streams.back()->clear();
+  }
+  while (g.follow) {
+    std::cout.flush();
+    std::this_thread::sleep_for(500ms);
+    for (auto& in : streams) {
+      std::string line;
+      while (std::getline(*in, line)) {
+        if (keep(line)) std::cout << line << '\n';
+      }
+      in->clear();
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int fluxCommand(const std::string& command, const std::vector<std::string>& args) {
@@ -560,6 +892,10 @@ int fluxCommand(const std::string& command, const std::vector<std::string>& args
     if (command == "resume") return suspendOrResume(g, false);
     if (command == "export") return exportCommand(g);
     if (command == "events") return events(g);
+    if (command == "tree") return tree(g);
+    if (command == "stats") return stats(g);
+    if (command == "create") return create(g);
+    if (command == "logs") return logs(g);
   } catch (const std::exception& e) {
     say("✗", e.what());
     return 1;

@@ -39,6 +39,14 @@ Usage:
   driftless suspend|resume KIND NAME|--all  toggle spec.suspend (resume waits for Ready)
   driftless export KIND NAME|--all          the objects as clean YAML
   driftless events [--for Kind/name] [-A]   the Kubernetes events of the namespace
+  driftless tree kustomization NAME         its inventory as a tree, nested Kustomizations expanded
+  driftless stats [-A]                      per kind: running, failing, suspended, storage
+  driftless create source git NAME --url U [--branch B|--tag T|--tag-semver R] [--interval D]
+  driftless create kustomization NAME --source [Kind/]NAME[.NS] [--path P] [--prune]
+            [--target-namespace NS] [--depends-on [NS/]NAME] [--interval D]
+                                            apply (and wait for Ready), or print with --export
+  driftless logs [--data-dir D] [--kind K] [--name N] [--level L] [-A] [-f]
+                                            the controllers' logs of `driftless up`
             (these take --kubeconfig, --context, -n NAMESPACE (default flux-system), --timeout)
   driftless version                         print the version
   driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
@@ -193,7 +201,8 @@ int main(int argc, char** argv) {
     if (cmd == "apiserver") return apiserver(args);
     if (cmd == "up") return driftless::cli::up(args);
     if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
-        cmd == "export" || cmd == "events") {
+        cmd == "export" || cmd == "events" || cmd == "tree" || cmd == "stats" || cmd == "create" ||
+        cmd == "logs") {
       return driftless::cli::fluxCommand(cmd, args);
     }
     if (cmd == "down") return driftless::cli::down(args);

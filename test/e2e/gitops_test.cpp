@@ -26,6 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Catch::Matchers::ContainsSubstring;
+using Catch::Matchers::StartsWith;
 namespace fs = std::filesystem;
 
 std::string sh(const std::string& cmd) {
@@ -382,6 +383,31 @@ TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e]
   CHECK_THAT(exported.out, !ContainsSubstring("resourceVersion"));
   CHECK_THAT(driftless("events --for Kustomization/apps").out,
              ContainsSubstring("ReconciliationSucceeded"));
+
+  // create (printed, then applied and waited for), tree, stats, logs.
+  CommandResult printed =
+      driftless("create source git other --url " + git.url() + " --branch main --export");
+  CHECK_THAT(printed.out, ContainsSubstring("kind: GitRepository"));
+  CHECK_THAT(printed.out, ContainsSubstring("branch: main"));
+  CHECK(d.kubectl("create namespace extra").exitCode == 0);
+  CommandResult created = driftless(
+      "create kustomization extra --source GitRepository/repo --path ./apps --prune "
+      "--target-namespace extra --timeout 60s");
+  INFO(created.out);
+  CHECK(created.exitCode == 0);
+  CHECK_THAT(created.out, ContainsSubstring("✔ Kustomization created"));
+  CHECK_THAT(created.out, ContainsSubstring("✔ applied revision main@sha1:"));
+  CommandResult treeOut = driftless("tree kustomization extra");
+  CHECK_THAT(treeOut.out, StartsWith("Kustomization/flux-system/extra\n"));
+  CHECK_THAT(treeOut.out, ContainsSubstring("── ConfigMap/extra/settings"));
+  CommandResult statsOut = driftless("stats");
+  CHECK_THAT(statsOut.out, ContainsSubstring("RECONCILERS"));
+  CHECK_THAT(statsOut.out, ContainsSubstring("Kustomization"));
+  CommandResult logsOut =
+      run(Driftless::bin() + " logs --data-dir " + (tmp.path() / "data").string() +
+          " --kind Kustomization --name extra");
+  CHECK_THAT(logsOut.out, ContainsSubstring("Reconciliation finished"));
+  CHECK_THAT(logsOut.out, !ContainsSubstring("\"name\":\"apps\""));
 }
 
 }  // namespace driftless::test
