@@ -18,11 +18,14 @@
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/core/log.h"
+#include "driftless/core/temp_dir.h"
 #include "driftless/core/time.h"
 #include "driftless/core/yaml.h"
 #include "driftless/kube/api_error.h"
 #include "driftless/kube/client.h"
 #include "driftless/kube/kubeconfig.h"
+#include "driftless/kustomize/build.h"
+#include "kustomization_reconciler.h"
 
 namespace driftless::cli {
 
@@ -881,6 +884,38 @@ int logs(const Globals& g) {
   return 0;
 }
 
+// `build kustomization NAME --path DIR`: what the controller would apply for the live
+// Kustomization from the local DIR (copied first: the generated kustomization is written there),
+// with substitutions and decryption keys read from the cluster, printed as YAML.
+int buildKustomization(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1 || names.front() != "Kustomization" || g.positional.size() <= used ||
+      g.path == "./" || g.path.empty()) {
+    throw core::Error("usage: driftless build kustomization NAME --path DIR");
+  }
+  if (!std::filesystem::is_directory(g.path)) {
+    throw core::Error("invalid resource path '" + g.path + "'");
+  }
+  auto client = connect(g);
+  const std::string name = g.positional[used];
+  const auto obj = kustomize_controller::Kustomization::fromValue(
+      getObject(*client, kindNamed("Kustomization"), g.namespace_, name));
+  core::TempDir tmp("driftless-build");
+  const std::filesystem::path root = tmp.path() / "source";
+  std::filesystem::copy(
+      g.path, root,
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::skip_symlinks);
+  std::vector<core::Value> objects =
+      kustomize_controller::renderKustomization(*client, *client, obj, root, root, {});
+  for (auto& o : objects) {
+    o["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] = name;
+    o["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/namespace"] = g.namespace_;
+  }
+  std::cout << kustomize::printResources(objects);
+  return 0;
+}
+
 }  // namespace
 
 int fluxCommand(const std::string& command, const std::vector<std::string>& args) {
@@ -896,6 +931,7 @@ int fluxCommand(const std::string& command, const std::vector<std::string>& args
     if (command == "stats") return stats(g);
     if (command == "create") return create(g);
     if (command == "logs") return logs(g);
+    if (command == "build") return buildKustomization(g);
   } catch (const std::exception& e) {
     say("✗", e.what());
     return 1;

@@ -45,6 +45,9 @@ Usage:
   driftless create kustomization NAME --source [Kind/]NAME[.NS] [--path P] [--prune]
             [--target-namespace NS] [--depends-on [NS/]NAME] [--interval D]
                                             apply (and wait for Ready), or print with --export
+  driftless build kustomization NAME --path DIR
+                                            what the controller would apply from DIR (live
+                                            substitutions and keys), as YAML
   driftless logs [--data-dir D] [--kind K] [--name N] [--level L] [-A] [-f]
                                             the controllers' logs of `driftless up`
             (these take --kubeconfig, --context, -n NAMESPACE (default flux-system), --timeout)
@@ -202,7 +205,7 @@ int main(int argc, char** argv) {
     if (cmd == "up") return driftless::cli::up(args);
     if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
         cmd == "export" || cmd == "events" || cmd == "tree" || cmd == "stats" || cmd == "create" ||
-        cmd == "logs") {
+        cmd == "logs" || cmd == "build") {
       return driftless::cli::fluxCommand(cmd, args);
     }
     if (cmd == "down") return driftless::cli::down(args);

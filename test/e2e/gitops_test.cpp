@@ -408,6 +408,19 @@ TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e]
           " --kind Kustomization --name extra");
   CHECK_THAT(logsOut.out, ContainsSubstring("Reconciliation finished"));
   CHECK_THAT(logsOut.out, !ContainsSubstring("\"name\":\"apps\""));
+
+  // build kustomization renders a local directory as the controller would for that object.
+  std::filesystem::create_directories(tmp.path() / "local");
+  std::ofstream(tmp.path() / "local" / "cm.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata:\n  k: v\n";
+  CommandResult built =
+      driftless("build kustomization extra --path " + (tmp.path() / "local").string());
+  INFO(built.out);
+  CHECK(built.exitCode == 0);
+  CHECK_THAT(built.out, ContainsSubstring("name: local"));
+  CHECK_THAT(built.out, ContainsSubstring("namespace: extra"));
+  CHECK_THAT(built.out, ContainsSubstring("kustomize.toolkit.fluxcd.io/name: extra"));
+  CHECK_FALSE(std::filesystem::exists(tmp.path() / "local" / "kustomization.yaml"));
 }
 
 }  // namespace driftless::test

@@ -495,22 +495,25 @@ std::shared_ptr<kube::Client> KustomizationReconciler::clientFor(const Kustomiza
   return client;
 }
 
-sops::AgeIdentities KustomizationReconciler::loadDecryptionKeys(const Kustomization& obj) {
+namespace {
+
+sops::AgeIdentities loadDecryptionKeys(kube::Client& client, const Kustomization& obj,
+                                       const RenderOptions& options) {
   // The age keys (`*.agekey`) of spec.decryption.secretRef, else of --sops-age-secret in the
   // runtime namespace.
   std::string ns = obj.metadata.namespace_;
   std::string name;
   if (obj.spec.decryption->secretRef) {
     name = obj.spec.decryption->secretRef->name;
-  } else if (!options_.sopsAgeSecret.empty()) {
-    ns = options_.runtimeNamespace;
-    name = options_.sopsAgeSecret;
+  } else if (!options.sopsAgeSecret.empty()) {
+    ns = options.runtimeNamespace;
+    name = options.sopsAgeSecret;
   }
   sops::AgeIdentities identities;
   if (name.empty()) return identities;
   core::Value secret;
   try {
-    secret = client_.get({{"", "v1", "Secret"}, ns, name});
+    secret = client.get({{"", "v1", "Secret"}, ns, name});
   } catch (const std::exception& e) {
     throw core::Error("cannot get sops decryption Secret '" + ns + "/" + name + "': " + e.what());
   }
@@ -530,8 +533,7 @@ sops::AgeIdentities KustomizationReconciler::loadDecryptionKeys(const Kustomizat
   return identities;
 }
 
-std::map<std::string, std::string> KustomizationReconciler::loadVariables(const Kustomization& obj,
-                                                                          kube::Client& client) {
+std::map<std::string, std::string> loadVariables(const Kustomization& obj, kube::Client& client) {
   std::map<std::string, std::string> vars;
   const auto& postBuild = *obj.spec.postBuild;
   for (const auto& ref : postBuild.substituteFrom) {
@@ -562,9 +564,12 @@ std::map<std::string, std::string> KustomizationReconciler::loadVariables(const 
   return vars;
 }
 
-std::vector<core::Value> KustomizationReconciler::build(const Kustomization& obj,
-                                                        const fs::path& root, const fs::path& dir,
-                                                        kube::Client& client) {
+}  // namespace
+
+std::vector<core::Value> renderKustomization(kube::Client& controllerClient, kube::Client& client,
+                                             const Kustomization& obj, const fs::path& root,
+                                             const fs::path& dir, const RenderOptions& options) {
+  kustomize::writeFluxKustomization(root, dir, std::as_const(obj).toValue()["spec"]);
   std::vector<core::Value> resources;
   try {
     resources = kustomize::buildFluxKustomization(root, dir);
@@ -581,7 +586,7 @@ std::vector<core::Value> KustomizationReconciler::build(const Kustomization& obj
                         core::toYaml(res));
     }
     if (decrypting && sops::isEncrypted(res) && !decryptionDisabled(res)) {
-      if (!identities) identities = loadDecryptionKeys(obj);
+      if (!identities) identities = loadDecryptionKeys(controllerClient, obj, options);
       try {
         sops::decrypt(res, *identities);
       } catch (const std::exception& e) {
@@ -594,7 +599,7 @@ std::vector<core::Value> KustomizationReconciler::build(const Kustomization& obj
     try {
       if (!vars) vars = loadVariables(obj, client);
       const bool always = obj.spec.postBuild->substituteStrategy.value_or("") == "Always";
-      kustomize::substituteVariables(res, *vars, options_.strictSubstitutions, always);
+      kustomize::substituteVariables(res, *vars, options.strictSubstitutions, always);
     } catch (const std::exception& e) {
       throw core::Error("post build failed for '" + gvkString(res) + "/" + name + "': " + e.what());
     }
@@ -805,8 +810,9 @@ void KustomizationReconciler::reconcileRevision(Kustomization& obj, const Source
   }
   std::vector<core::Value> objects;
   try {
-    kustomize::writeFluxKustomization(tmp->path(), dir, std::as_const(obj).toValue()["spec"]);
-    objects = build(obj, tmp->path(), dir, *client);
+    objects = renderKustomization(client_, *client, obj, tmp->path(), dir,
+                                  RenderOptions{options_.strictSubstitutions,
+                                                options_.sopsAgeSecret, options_.runtimeNamespace});
   } catch (const std::exception& e) {
     throw fail(kBuildFailed, e.what());
   }

@@ -92,10 +92,6 @@ class KustomizationReconciler : public runtime::Reconciler {
   void checkDependencies(const Kustomization& obj, const Source& source);
   void reconcileRevision(Kustomization& obj, const Source& source, runtime::SerialPatcher& patcher,
                          std::stop_token stop);
-  std::vector<core::Value> build(const Kustomization& obj, const std::filesystem::path& root,
-                                 const std::filesystem::path& dir, kube::Client& client);
-  sops::AgeIdentities loadDecryptionKeys(const Kustomization& obj);
-  std::map<std::string, std::string> loadVariables(const Kustomization& obj, kube::Client& client);
   ssa::ChangeSet apply(Kustomization& obj, ssa::ResourceManager& manager,
                        std::vector<core::Value> objects, const Source& source, bool& drifted);
   void checkHealth(Kustomization& obj, ssa::ResourceManager& manager,
@@ -124,6 +120,23 @@ class KustomizationReconciler : public runtime::Reconciler {
   std::mutex appliedMutex_;
   std::map<std::string, ssa::AppliedObjects> applied_;
 };
+
+struct RenderOptions {
+  bool strictSubstitutions = true;
+  std::string sopsAgeSecret;  // --sops-age-secret
+  std::string runtimeNamespace = "flux-system";
+};
+
+// What the controller applies for obj from the sources under dir (root: the artifact root):
+// the kustomization Flux generates and overrides, the fenced build, SOPS decryption (keys read
+// with controllerClient) and post-build substitution (variables read with client), with the
+// controller's error messages. Writes dir's kustomization file. Shared with `driftless build
+// kustomization`.
+std::vector<core::Value> renderKustomization(kube::Client& controllerClient, kube::Client& client,
+                                             const Kustomization& obj,
+                                             const std::filesystem::path& root,
+                                             const std::filesystem::path& dir,
+                                             const RenderOptions& options);
 
 // Flux's default timeout: spec.timeout, else interval - 30s, at least 30s.
 std::chrono::nanoseconds kustomizationTimeout(const Kustomization& obj);
