@@ -14,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "driftless/api/registry.h"
 #include "driftless/core/duration.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
@@ -25,6 +26,7 @@
 #include "driftless/kube/client.h"
 #include "driftless/kube/kubeconfig.h"
 #include "driftless/kustomize/build.h"
+#include "driftless/net/curl.h"
 #include "kustomization_reconciler.h"
 
 namespace driftless::cli {
@@ -884,6 +886,124 @@ int logs(const Globals& g) {
   return 0;
 }
 
+bool healthz(std::uint16_t port) {
+  net::curlGlobalInit();
+  net::CurlEasyPtr h(curl_easy_init());
+  if (!h) return false;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
+  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, 3000L);
+  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(
+      h.get(), CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
+  if (curl_easy_perform(h.get()) != CURLE_OK) return false;
+  long code = 0;
+  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &code);
+  return code == 200;
+}
+
+// `check`: the control plane answers, the controllers are healthy (Deployments in a cluster, or
+// the processes of `driftless up` found through the kubeconfig's data directory) and every Flux
+// CRD is installed. Exits 1 when a check fails.
+int check(const Globals& g) {
+  bool ok = true;
+  auto client = connect(g);
+  say("►", "checking prerequisites");
+  try {
+    client->list({"", "v1", "Namespace"}, "", kube::ListOptions{});
+    say("✔", "the Kubernetes API answers");
+  } catch (const std::exception& e) {
+    say("✗", std::string("the Kubernetes API does not answer: ") + e.what());
+    return 1;
+  }
+  say("►", "checking controllers");
+  std::vector<std::string> controllers = {"source-controller", "kustomize-controller"};
+  bool found = false;
+  for (const auto& name : controllers) {
+    try {
+      core::Value d = client->get({{"apps", "v1", "Deployment"}, g.namespace_, name});
+      found = true;
+      const auto want = d["spec"]["replicas"].isInt() ? d["spec"]["replicas"].asInt() : 1;
+      const auto ready =
+          d["status"]["readyReplicas"].isInt() ? d["status"]["readyReplicas"].asInt() : 0;
+      if (ready >= want) {
+        say("✔", name + ": deployment ready");
+      } else {
+        say("✗", name + ": deployment not ready (" + std::to_string(ready) + "/" +
+                     std::to_string(want) + ")");
+        ok = false;
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  if (!found) {
+    // `driftless up`: its state.json sits beside the kubeconfig.
+    std::filesystem::path dir = g.dataDir;
+    if (dir.empty()) {
+      std::string path = g.kubeconfig;
+      if (path.empty()) {
+        const char* env = std::getenv("KUBECONFIG");
+        if (env != nullptr) path = std::string(env).substr(0, std::string(env).find(':'));
+      }
+      if (!path.empty()) dir = std::filesystem::path(path).parent_path();
+    }
+    std::ifstream state(dir / "state.json");
+    if (state) {
+      const core::Value ports = core::parseJson(
+          std::string(std::istreambuf_iterator<char>(state), std::istreambuf_iterator<char>()));
+      for (const auto& name : controllers) {
+        const core::Value& port = ports["ports"][name + "-health"];
+        if (!port.isInt()) continue;
+        if (healthz(static_cast<std::uint16_t>(port.asInt()))) {
+          say("✔", name + ": healthy (driftless up)");
+        } else {
+          say("✗", name + ": not answering on 127.0.0.1:" + std::to_string(port.asInt()));
+          ok = false;
+        }
+      }
+    } else {
+      say("✗", "no controller found (no Deployments in " + g.namespace_ +
+                   ", no `driftless up` state beside the kubeconfig)");
+      ok = false;
+    }
+  }
+  say("►", "checking crds");
+  core::Value crds;
+  try {
+    crds = client->list({"apiextensions.k8s.io", "v1", "CustomResourceDefinition"}, "");
+  } catch (const std::exception& e) {
+    say("✗", std::string("cannot list CRDs: ") + e.what());
+    return 1;
+  }
+  std::map<std::string, std::string> installed;  // name -> storage version
+  for (const auto& c : std::as_const(crds)["items"].asArray()) {
+    std::string storage;
+    if (c["spec"]["versions"].isArray()) {
+      for (const auto& v : c["spec"]["versions"].asArray()) {
+        if (v["storage"].isBool() && v["storage"].asBool()) storage = str(v["name"]);
+      }
+    }
+    installed[str(c["metadata"]["name"])] = storage;
+  }
+  for (const auto& k : kinds()) {
+    const api::KindInfo* info = api::findKind(k.gvk.group, k.gvk.version, k.kind);
+    if (info == nullptr) continue;
+    const std::string plural(info->plural);
+    const std::string name = plural + "." + k.gvk.group;
+    auto it = installed.find(name);
+    if (it == installed.end()) {
+      say("✗", name + " not found");
+      ok = false;
+    } else {
+      say("✔", name + "/" + it->second);
+    }
+  }
+  if (!ok) throw core::Error("check failed");
+  say("✔", "all checks passed");
+  return 0;
+}
+
 // `build kustomization NAME --path DIR`: what the controller would apply for the live
 // Kustomization from the local DIR (copied first: the generated kustomization is written there),
 // with substitutions and decryption keys read from the cluster, printed as YAML.
@@ -932,6 +1052,7 @@ int fluxCommand(const std::string& command, const std::vector<std::string>& args
     if (command == "create") return create(g);
     if (command == "logs") return logs(g);
     if (command == "build") return buildKustomization(g);
+    if (command == "check") return check(g);
   } catch (const std::exception& e) {
     say("✗", e.what());
     return 1;

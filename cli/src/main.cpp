@@ -48,6 +48,7 @@ Usage:
   driftless build kustomization NAME --path DIR
                                             what the controller would apply from DIR (live
                                             substitutions and keys), as YAML
+  driftless check                           the API answers, controllers are healthy, CRDs installed
   driftless logs [--data-dir D] [--kind K] [--name N] [--level L] [-A] [-f]
                                             the controllers' logs of `driftless up`
             (these take --kubeconfig, --context, -n NAMESPACE (default flux-system), --timeout)
@@ -205,7 +206,7 @@ int main(int argc, char** argv) {
     if (cmd == "up") return driftless::cli::up(args);
     if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
         cmd == "export" || cmd == "events" || cmd == "tree" || cmd == "stats" || cmd == "create" ||
-        cmd == "logs" || cmd == "build") {
+        cmd == "logs" || cmd == "build" || cmd == "check") {
       return driftless::cli::fluxCommand(cmd, args);
     }
     if (cmd == "down") return driftless::cli::down(args);

@@ -421,6 +421,17 @@ TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e]
   CHECK_THAT(built.out, ContainsSubstring("namespace: extra"));
   CHECK_THAT(built.out, ContainsSubstring("kustomize.toolkit.fluxcd.io/name: extra"));
   CHECK_FALSE(std::filesystem::exists(tmp.path() / "local" / "kustomization.yaml"));
+
+  // check: the API, the controllers of `driftless up` (found beside the kubeconfig), the CRDs.
+  CommandResult checked = driftless("check");
+  INFO(checked.out);
+  CHECK(checked.exitCode == 0);
+  CHECK_THAT(checked.out, ContainsSubstring("✔ kustomize-controller: healthy (driftless up)"));
+  CHECK_THAT(checked.out, ContainsSubstring("✔ kustomizations.kustomize.toolkit.fluxcd.io/v1"));
+  CHECK_THAT(checked.out, ContainsSubstring("✔ all checks passed"));
+  CommandResult unchecked = driftless("check --data-dir " + (tmp.path() / "nowhere").string());
+  CHECK(unchecked.exitCode != 0);
+  CHECK_THAT(unchecked.out, ContainsSubstring("✗ no controller found"));
 }
 
 }  // namespace driftless::test
