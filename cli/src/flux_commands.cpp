@@ -27,6 +27,7 @@
 #include "driftless/kube/kubeconfig.h"
 #include "driftless/kustomize/build.h"
 #include "driftless/net/curl.h"
+#include "driftless/ssa/resource_manager.h"
 #include "kustomization_reconciler.h"
 
 namespace driftless::cli {
@@ -1007,32 +1008,120 @@ int check(const Globals& g) {
 // `build kustomization NAME --path DIR`: what the controller would apply for the live
 // Kustomization from the local DIR (copied first: the generated kustomization is written there),
 // with substitutions and decryption keys read from the cluster, printed as YAML.
-int buildKustomization(const Globals& g) {
+// The objects the controller would apply for the live Kustomization NAME from the local DIR
+// (copied first: the generated kustomization is written there), with its owner labels.
+std::vector<core::Value> renderLocal(const Globals& g, kube::Client& client,
+                                     const std::string& usage) {
   std::size_t used = 0;
   const auto names = resolve(g.positional, used);
   if (names.size() != 1 || names.front() != "Kustomization" || g.positional.size() <= used ||
       g.path == "./" || g.path.empty()) {
-    throw core::Error("usage: driftless build kustomization NAME --path DIR");
+    throw core::Error("usage: " + usage);
   }
   if (!std::filesystem::is_directory(g.path)) {
     throw core::Error("invalid resource path '" + g.path + "'");
   }
-  auto client = connect(g);
   const std::string name = g.positional[used];
   const auto obj = kustomize_controller::Kustomization::fromValue(
-      getObject(*client, kindNamed("Kustomization"), g.namespace_, name));
+      getObject(client, kindNamed("Kustomization"), g.namespace_, name));
   core::TempDir tmp("driftless-build");
   const std::filesystem::path root = tmp.path() / "source";
   std::filesystem::copy(
       g.path, root,
       std::filesystem::copy_options::recursive | std::filesystem::copy_options::skip_symlinks);
   std::vector<core::Value> objects =
-      kustomize_controller::renderKustomization(*client, *client, obj, root, root, {});
+      kustomize_controller::renderKustomization(client, client, obj, root, root, {});
   for (auto& o : objects) {
     o["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] = name;
     o["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/namespace"] = g.namespace_;
   }
-  std::cout << kustomize::printResources(objects);
+  return objects;
+}
+
+// `build kustomization NAME --path DIR`: what the controller would apply, as YAML.
+int buildKustomization(const Globals& g) {
+  auto client = connect(g);
+  std::cout << kustomize::printResources(
+      renderLocal(g, *client, "driftless build kustomization NAME --path DIR"));
+  return 0;
+}
+
+// The lines of a that are not in b (`- `) and of b not in a (`+ `), in order (an LCS diff).
+std::string lineDiff(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& s) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < s.size()) {
+      auto nl = s.find('\n', start);
+      lines.push_back(s.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      start = nl == std::string::npos ? s.size() : nl + 1;
+    }
+    return lines;
+  };
+  const auto x = split(a);
+  const auto y = split(b);
+  std::vector<std::vector<int>> lcs(x.size() + 1, std::vector<int>(y.size() + 1, 0));
+  for (std::size_t i = x.size(); i-- > 0;) {
+    for (std::size_t j = y.size(); j-- > 0;) {
+      lcs[i][j] = x[i] == y[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  std::string out;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < x.size() || j < y.size()) {
+    if (i < x.size() && j < y.size() && x[i] == y[j]) {
+      ++i;
+      ++j;
+    } else if (j < y.size() && (i == x.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      out += "+ " + y[j++] + "\n";
+    } else {
+      out += "- " + x[i++] + "\n";
+    }
+  }
+  return out;
+}
+
+core::Value comparable(core::Value v) {
+  if (v.isObject()) {
+    v.asObject().erase("status");
+    if (v["metadata"].isObject()) {
+      for (const char* k :
+           {"resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"}) {
+        v["metadata"].asObject().erase(k);
+      }
+    }
+  }
+  return v;
+}
+
+// `diff kustomization NAME --path DIR`: server-side dry runs of what the controller would apply,
+// compared with the cluster; exit 1 when something would change.
+int diffKustomization(const Globals& g) {
+  auto client = connect(g);
+  auto objects = renderLocal(g, *client, "driftless diff kustomization NAME --path DIR");
+  const ssa::Owner owner{"kustomize-controller", "kustomize.toolkit.fluxcd.io"};
+  ssa::ResourceManager manager(*client, owner);
+  const auto entries = manager.diff(std::move(objects), ssa::defaultApplyOptions(owner));
+  bool changed = false;
+  core::YamlPrintOptions sorted;
+  sorted.sortKeys = true;
+  for (const auto& e : entries) {
+    if (e.entry.action == ssa::Action::Created) {
+      changed = true;
+      std::cout << "► " << e.entry.subject << " created\n";
+    } else if (e.entry.action == ssa::Action::Configured) {
+      changed = true;
+      std::cout << "► " << e.entry.subject << " drifted\n"
+                << lineDiff(core::toYaml(comparable(*e.live), sorted),
+                            core::toYaml(comparable(e.merged), sorted))
+                << '\n';
+    }
+  }
+  if (changed) {
+    say("⚠️", "identified at least one change, exiting with non-zero exit code");
+    return 1;
+  }
   return 0;
 }
 
@@ -1053,6 +1142,7 @@ int fluxCommand(const std::string& command, const std::vector<std::string>& args
     if (command == "logs") return logs(g);
     if (command == "build") return buildKustomization(g);
     if (command == "check") return check(g);
+    if (command == "diff") return diffKustomization(g);
   } catch (const std::exception& e) {
     say("✗", e.what());
     return 1;

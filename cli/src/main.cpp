@@ -48,6 +48,9 @@ Usage:
   driftless build kustomization NAME --path DIR
                                             what the controller would apply from DIR (live
                                             substitutions and keys), as YAML
+  driftless diff kustomization NAME --path DIR
+                                            what would change in the cluster (server-side dry
+                                            runs); exit 1 when something would
   driftless check                           the API answers, controllers are healthy, CRDs installed
   driftless logs [--data-dir D] [--kind K] [--name N] [--level L] [-A] [-f]
                                             the controllers' logs of `driftless up`
@@ -206,7 +209,7 @@ int main(int argc, char** argv) {
     if (cmd == "up") return driftless::cli::up(args);
     if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
         cmd == "export" || cmd == "events" || cmd == "tree" || cmd == "stats" || cmd == "create" ||
-        cmd == "logs" || cmd == "build" || cmd == "check") {
+        cmd == "logs" || cmd == "build" || cmd == "check" || cmd == "diff") {
       return driftless::cli::fluxCommand(cmd, args);
     }
     if (cmd == "down") return driftless::cli::down(args);

@@ -369,6 +369,7 @@ TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e]
   std::ofstream(tmp.path() / "slow.yaml")
       << "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
          "  name: slow\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps\n"
+         "  namePrefix: slow-\n"
          "  prune: false\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
          "  healthChecks:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: never\n"
          "    namespace: default\n";
@@ -421,6 +422,31 @@ TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e]
   CHECK_THAT(built.out, ContainsSubstring("namespace: extra"));
   CHECK_THAT(built.out, ContainsSubstring("kustomize.toolkit.fluxcd.io/name: extra"));
   CHECK_FALSE(std::filesystem::exists(tmp.path() / "local" / "kustomization.yaml"));
+
+  // diff: nothing changes for what is applied; a local edit is reported and exits 1.
+  std::filesystem::create_directories(tmp.path() / "same");
+  std::ofstream(tmp.path() / "same" / "cm.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n";
+  std::ofstream(tmp.path() / "same" / "cm2.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n  namespace: default\n";
+  CommandResult same =
+      driftless("diff kustomization apps --path " + (tmp.path() / "same").string());
+  INFO(same.out);
+  CHECK(same.exitCode == 0);
+  std::ofstream(tmp.path() / "same" / "cm2.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n  namespace: default\n"
+         "data:\n  added: yes-please\n";
+  std::ofstream(tmp.path() / "same" / "new.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: brand-new\n  namespace: default\n";
+  CommandResult drift =
+      driftless("diff kustomization apps --path " + (tmp.path() / "same").string());
+  INFO(drift.out);
+  CHECK(drift.exitCode == 1);
+  CHECK_THAT(drift.out, ContainsSubstring("► ConfigMap/default/more drifted"));
+  CHECK_THAT(drift.out, ContainsSubstring("+   added: yes-please"));
+  CHECK_THAT(drift.out, ContainsSubstring("► ConfigMap/default/brand-new created"));
+  CHECK_THAT(drift.out, ContainsSubstring("identified at least one change"));
+  CHECK(d.kubectl("get configmap brand-new").exitCode != 0);  // nothing written
 
   // check: the API, the controllers of `driftless up` (found beside the kubeconfig), the CRDs.
   CommandResult checked = driftless("check");

@@ -340,6 +340,39 @@ ChangeSet ResourceManager::applyAll(std::vector<core::Value> objects, const Appl
   return changeSet;
 }
 
+std::vector<ResourceManager::DiffEntry> ResourceManager::diff(std::vector<core::Value> objects,
+                                                              const ApplyOptions& options) {
+  auto strip = [](Value v) {
+    if (v.isObject() && v["metadata"].isObject()) v["metadata"].asObject().erase("managedFields");
+    return v;
+  };
+  for (auto& object : objects)
+    normalizeObject(object);
+  sortForApply(objects);
+  std::vector<DiffEntry> out;
+  for (const auto& object : objects) {
+    const ObjMetadata id = ObjMetadata::of(object);
+    if (anyInMetadata(object, options.exclusionSelector)) {
+      out.push_back(
+          {ChangeSetEntry::of(id, versionOf(object), Action::Skipped), std::nullopt, Value()});
+      continue;
+    }
+    std::optional<Value> live = getOrNull(kube::ObjectRef::of(object));
+    Value merged;
+    try {
+      merged = dryRun(object);
+    } catch (const std::exception& e) {
+      throw ResourceManagerError(dryRunMessage(id, e));
+    }
+    const Action action = !live                       ? Action::Created
+                          : hasDrifted(*live, merged) ? Action::Configured
+                                                      : Action::Unchanged;
+    out.push_back({ChangeSetEntry::of(id, versionOf(object), action),
+                   live ? std::optional<Value>(strip(*live)) : std::nullopt, strip(merged)});
+  }
+  return out;
+}
+
 ChangeSet ResourceManager::applyAllStaged(std::vector<core::Value> objects,
                                           const ApplyOptions& options) {
   std::array<std::vector<core::Value>, 4> stages;

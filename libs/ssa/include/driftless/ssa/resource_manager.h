@@ -138,6 +138,16 @@ class ResourceManager {
   ChangeSetEntry apply(const core::Value& object, const ApplyOptions& options);
   // Dry-runs every object (normalized, in apply order), then applies those that changed.
   ChangeSet applyAll(std::vector<core::Value> objects, const ApplyOptions& options);
+  // What applying each object would do, found by server-side dry run (nothing is written):
+  // entries `created` (with the dry-run result and no live object), `configured` (drifted:
+  // both), `unchanged` or `skipped`. Throws ResourceManagerError when a dry run fails.
+  struct DiffEntry {
+    ChangeSetEntry entry;
+    std::optional<core::Value> live;  // without managedFields
+    core::Value merged;               // the dry-run result, without managedFields
+  };
+  std::vector<DiffEntry> diff(std::vector<core::Value> objects, const ApplyOptions& options);
+
   // applyAll by stage: cluster definitions (then waits for them), class definitions (then
   // waits), custom stage kinds, the rest. A failure ends it (as upstream, callers get no
   // partial change set).
