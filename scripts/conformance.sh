@@ -50,5 +50,10 @@ else
   record kustomize "0 passed, 293 failed" 283
 fi
 
+# notification (Provider payloads, Alert matching, event server, Receivers): libs/notify's driver.
+out=$("$BUILD_DIR/bin/notification_conformance" "$SHARED/conformance/notification" 2>&1 || true)
+grep '^FAIL' <<<"$out" | head -20 || true
+record notification "$(tail -1 <<<"$out")" 148
+
 echo "conformance: ${total_pass} passed, ${total_fail} failed"
 exit $status

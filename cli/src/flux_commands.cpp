@@ -837,6 +837,8 @@ int logs(const Globals& g) {
       {"GitRepository", "source-controller"},  {"OCIRepository", "source-controller"},
       {"HelmRepository", "source-controller"}, {"HelmChart", "source-controller"},
       {"Bucket", "source-controller"},         {"Kustomization", "kustomize-controller"},
+      {"Alert", "notification-controller"},    {"Provider", "notification-controller"},
+      {"Receiver", "notification-controller"},
   };
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -919,7 +921,8 @@ int check(const Globals& g) {
     return 1;
   }
   say("►", "checking controllers");
-  std::vector<std::string> controllers = {"source-controller", "kustomize-controller"};
+  std::vector<std::string> controllers = {"source-controller", "kustomize-controller",
+                                          "notification-controller"};
   bool found = false;
   for (const auto& name : controllers) {
     try {

@@ -416,15 +416,31 @@ int supervise(const UpOptions& o, int ready) {
       c.args.insert(c.args.end(), extra.begin(), extra.end());
       children.push_back(std::move(c));
     };
+    // The notification-controller's event server receives every other controller's events.
+    const std::uint16_t eventsPort = pickPort(state.port("notification-controller-events"));
+    state.setPort("notification-controller-events", eventsPort);
+    const std::uint16_t receiverPort = pickPort(state.port("notification-controller-receiver"));
+    state.setPort("notification-controller-receiver", receiverPort);
+    const bool notifications = fs::exists(binDir / "notification-controller");
+    const std::string forward =
+        notifications ? "--events-addr=http://127.0.0.1:" + std::to_string(eventsPort) + "/"
+                      : std::string();
+    auto withEvents = [&](std::vector<std::string> args) {
+      if (!forward.empty()) args.push_back(forward);
+      return args;
+    };
     const std::uint16_t storagePort = pickPort(state.port("source-controller-storage"));
     state.setPort("source-controller-storage", storagePort);
     const std::string storage = "127.0.0.1:" + std::to_string(storagePort);
     const std::uint16_t grpcPort = pickPort(state.port("source-controller-grpc"));
     state.setPort("source-controller-grpc", grpcPort);
-    add("source-controller", {"--storage-path=" + (data / "artifacts").string(),
-                              "--storage-addr=" + storage, "--storage-adv-addr=" + storage,
-                              "--artifact-grpc-addr=127.0.0.1:" + std::to_string(grpcPort)});
-    add("kustomize-controller", {});
+    add("source-controller",
+        withEvents({"--storage-path=" + (data / "artifacts").string(), "--storage-addr=" + storage,
+                    "--storage-adv-addr=" + storage,
+                    "--artifact-grpc-addr=127.0.0.1:" + std::to_string(grpcPort)}));
+    add("kustomize-controller", withEvents({}));
+    add("notification-controller", {"--events-addr=127.0.0.1:" + std::to_string(eventsPort),
+                                    "--receiverAddr=127.0.0.1:" + std::to_string(receiverPort)});
     state.save();
     for (auto& c : children) {
       spawn(c, logDir, oldMask);

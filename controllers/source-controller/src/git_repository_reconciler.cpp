@@ -8,9 +8,9 @@
 
 #include "driftless/artifact/archive.h"
 #include "driftless/artifact/sourceignore.h"
-#include "driftless/core/base64.h"
 #include "driftless/core/error.h"
 #include "driftless/kube/api_error.h"
+#include "driftless/kube/secret.h"
 
 namespace driftless::source {
 
@@ -176,19 +176,7 @@ std::map<std::string, std::string> GitRepositoryReconciler::secretData(const Git
                                  "failed to get " + std::string(purpose) + "secret '" +
                                      obj.metadata.namespace_ + "/" + name + "': " + e.what());
   }
-  std::map<std::string, std::string> data;
-  if (const core::Value* d = secret.find("data"); d != nullptr && d->isObject()) {
-    for (const auto& m : d->asObject()) {
-      if (!m.value.isString()) continue;
-      if (auto decoded = core::base64Decode(m.value.asString())) data[m.key] = *decoded;
-    }
-  }
-  if (const core::Value* d = secret.find("stringData"); d != nullptr && d->isObject()) {
-    for (const auto& m : d->asObject()) {
-      if (m.value.isString()) data[m.key] = m.value.asString();
-    }
-  }
-  return data;
+  return kube::secretData(secret);
 }
 
 git::Auth GitRepositoryReconciler::authFromSecret(const GitRepository& obj) {

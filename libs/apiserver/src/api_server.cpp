@@ -1,13 +1,11 @@
 #include "driftless/apiserver/api_server.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
 
 #include "driftless/apiserver/tls.h"
 #include "driftless/core/base64.h"
+#include "driftless/core/crypto.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
 #include "driftless/core/yaml.h"
@@ -35,23 +33,8 @@ std::vector<std::string> splitPath(const std::string& path) {
   return out;
 }
 
-bool constantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
+using core::constantTimeEqual;
+using core::sha256Hex;
 
 core::Value apiResource(const ResourceInfo& r, const std::string& name, const std::string& kind,
                         const std::vector<std::string>& verbs, bool withNames) {

@@ -163,6 +163,50 @@ std::string ForwardedEvent::toJson() const {
   return core::toJson(toValue());
 }
 
+namespace {
+
+std::string stringField(const core::Value& object, std::string_view key) {
+  const core::Value& v = object[key];
+  if (v.isNull()) return {};
+  if (!v.isString())
+    throw core::Error("json: cannot unmarshal " + std::string(v.typeName()) + " into field " +
+                      std::string(key) + " of type string");
+  return v.asString();
+}
+
+}  // namespace
+
+ForwardedEvent ForwardedEvent::fromValue(const core::Value& value) {
+  if (!value.isObject())
+    throw core::Error("json: cannot unmarshal " + std::string(value.typeName()) + " into an event");
+  ForwardedEvent e;
+  const core::Value& ref = value["involvedObject"];
+  if (!ref.isNull() && !ref.isObject())
+    throw core::Error("json: cannot unmarshal " + std::string(ref.typeName()) +
+                      " into field involvedObject");
+  e.involvedObject.kind = stringField(ref, "kind");
+  e.involvedObject.namespace_ = stringField(ref, "namespace");
+  e.involvedObject.name = stringField(ref, "name");
+  e.involvedObject.uid = stringField(ref, "uid");
+  e.involvedObject.apiVersion = stringField(ref, "apiVersion");
+  e.involvedObject.resourceVersion = stringField(ref, "resourceVersion");
+  e.severity = stringField(value, "severity");
+  e.timestamp = stringField(value, "timestamp");
+  e.message = stringField(value, "message");
+  e.reason = stringField(value, "reason");
+  e.reportingController = stringField(value, "reportingController");
+  e.reportingInstance = stringField(value, "reportingInstance");
+  const core::Value& meta = value["metadata"];
+  if (meta.isObject()) {
+    for (const auto& m : meta.asObject())
+      e.metadata[m.key] = m.value.isString() ? m.value.asString() : core::toJson(m.value);
+  } else if (!meta.isNull()) {
+    throw core::Error("json: cannot unmarshal " + std::string(meta.typeName()) +
+                      " into field metadata of type map[string]string");
+  }
+  return e;
+}
+
 core::Value KubeEvent::toValue() const {
   core::Object meta;
   meta.append("name", name);

@@ -14,34 +14,19 @@
 #include "driftless/core/time.h"
 #include "driftless/core/value.h"
 #include "driftless/runtime/event_recorder.h"
+#include "driftless/runtime/flux_event.h"
 
 namespace driftless::runtime::events {
 
 using core::formatRfc3339;
 
 using SystemClock = std::chrono::system_clock;
-using Metadata = std::map<std::string, std::string>;
 
 // The group of Flux's event annotations: `event.toolkit.fluxcd.io/<key>` annotations of an
 // object are copied into every event about it.
 inline constexpr std::string_view kEventGroup = "event.toolkit.fluxcd.io";
 // The largest message the notification controller accepts (the Event CRD's MaxLength).
 inline constexpr std::size_t kMaxMessageLength = 39000;
-
-// corev1.ObjectReference as client-go's reference.GetReference fills it.
-struct ObjectReference {
-  std::string kind;
-  std::string namespace_;
-  std::string name;
-  std::string uid;
-  std::string apiVersion;
-  std::string resourceVersion;
-
-  // Of a full object; throws core::Error when kind, apiVersion or name is missing.
-  static ObjectReference of(const core::Value& object);
-  // Go's field order, empty fields omitted (every field is omitempty).
-  [[nodiscard]] core::Value toValue() const;
-};
 
 // "kustomize.toolkit.fluxcd.io" of "kustomize.toolkit.fluxcd.io/v1"; "" for the core group.
 std::string apiGroupOf(std::string_view apiVersion);
@@ -65,23 +50,6 @@ std::int64_t unixNanos(SystemClock::time_point t) noexcept;
 // is not a valid DNS subdomain.
 std::string eventName(std::string_view objectName, SystemClock::time_point t);
 bool isDnsSubdomain(std::string_view name) noexcept;
-
-// The payload POSTed to the notification controller (fluxcd/pkg apis/event/v1beta1 Event).
-struct ForwardedEvent {
-  ObjectReference involvedObject;
-  std::string severity;
-  std::string timestamp;  // RFC 3339
-  std::string message;
-  std::string reason;
-  Metadata metadata;
-  std::string reportingController;
-  std::string reportingInstance;
-
-  // Go's field order; metadata and reportingInstance omitted when empty, metadata keys sorted.
-  [[nodiscard]] core::Value toValue() const;
-  // The exact bytes json.Marshal produces for the Go struct.
-  [[nodiscard]] std::string toJson() const;
-};
 
 // A core/v1 Event as client-go's recorder makes it.
 struct KubeEvent {

@@ -139,7 +139,10 @@ class ObjectReconciler : public Reconciler {
   virtual void reconcileDelete(T& /*obj*/) {}
   // The requeue interval on success (spec.interval for most kinds); zero: no requeue.
   virtual std::chrono::milliseconds interval(const T& obj) const {
-    if constexpr (requires { obj.spec.interval.value(); }) {
+    if constexpr (requires { obj.spec.interval->value(); }) {
+      if (!obj.spec.interval) return std::chrono::milliseconds(0);
+      return std::chrono::duration_cast<std::chrono::milliseconds>(obj.spec.interval->value());
+    } else if constexpr (requires { obj.spec.interval.value(); }) {
       return std::chrono::duration_cast<std::chrono::milliseconds>(obj.spec.interval.value());
     } else {
       return std::chrono::milliseconds(0);
