@@ -16,6 +16,7 @@
 
 #include "driftless/core/json.h"
 #include "driftless/core/value.h"
+#include "driftless_up.h"
 #include "git_server.h"
 #include "kubectl_harness.h"
 #include "proto/artifact.grpc.pb.h"
@@ -28,36 +29,6 @@ using namespace std::chrono_literals;
 using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::StartsWith;
 namespace fs = std::filesystem;
-
-std::string sh(const std::string& cmd) {
-  CommandResult r = run(cmd);
-  INFO(cmd << "\n" << r.out);
-  REQUIRE(r.exitCode == 0);
-  return r.out;
-}
-
-// `driftless up -d` on a temporary data directory; `driftless down` when done.
-class Driftless {
- public:
-  explicit Driftless(const fs::path& dataDir) : dataDir_(dataDir) { up(); }
-  ~Driftless() { run(bin() + " down --data-dir " + dataDir_.string()); }
-  void up() {
-    const std::string out = sh(bin() + " up -d --data-dir " + dataDir_.string() + " 2>&1");
-    REQUIRE_THAT(out, ContainsSubstring((dataDir_ / "kubeconfig").string()));
-  }
-  void down() { sh(bin() + " down --data-dir " + dataDir_.string()); }
-  [[nodiscard]] CommandResult kubectl(const std::string& args) const {
-    return run("kubectl --kubeconfig " + (dataDir_ / "kubeconfig").string() + " " + args + " 2>&1");
-  }
-  [[nodiscard]] std::string get(const std::string& args) const {
-    CommandResult r = kubectl(args);
-    return r.exitCode == 0 ? r.out : std::string();
-  }
-  static std::string bin() { return std::string(DRIFTLESS_BIN_DIR) + "/driftless"; }
-
- private:
-  fs::path dataDir_;
-};
 
 constexpr const char* kDeployment = R"(apiVersion: apps/v1
 kind: Deployment
