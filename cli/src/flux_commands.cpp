@@ -120,6 +120,9 @@ struct Globals {
   std::string url, branch, tag, semver, interval = "1m", path = "./", source, targetNamespace;
   bool prune = false;
   std::vector<std::string> dependsOn;
+  // create alert-provider / alert / receiver
+  std::string type, channel, address, secretRef, username, providerRef, eventSeverity;
+  std::vector<std::string> eventSources, events, resources;
   // logs
   std::string dataDir, level, kindFilter, nameFilter;
   bool follow = false;
@@ -185,6 +188,26 @@ Globals parseGlobals(const std::vector<std::string>& args) {
       g.prune = !hasValue || value == "true";
     } else if (a == "--depends-on") {
       g.dependsOn.push_back(next());
+    } else if (a == "--type") {
+      g.type = next();
+    } else if (a == "--channel") {
+      g.channel = next();
+    } else if (a == "--address") {
+      g.address = next();
+    } else if (a == "--secret-ref") {
+      g.secretRef = next();
+    } else if (a == "--username") {
+      g.username = next();
+    } else if (a == "--provider-ref") {
+      g.providerRef = next();
+    } else if (a == "--event-severity") {
+      g.eventSeverity = next();
+    } else if (a == "--event-source") {
+      g.eventSources.push_back(next());
+    } else if (a == "--event") {
+      g.events.push_back(next());
+    } else if (a == "--resource") {
+      g.resources.push_back(next());
     } else if (a == "--data-dir") {
       g.dataDir = next();
     } else if (a == "--level") {
@@ -732,11 +755,34 @@ bool applyObject(kube::Client& client, const core::Value& obj) {
   return !existed;
 }
 
+// Kind/name[.namespace] flags (--event-source, --resource) as cross-namespace references; a name
+// of `*` matches every object of the kind.
+core::Value objectRefs(const std::vector<std::string>& refs, const std::string& what) {
+  core::Value out = core::Value::array();
+  for (const auto& r : refs) {
+    const auto slash = r.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == r.size())
+      throw core::Error("invalid " + what + " '" + r + "', must be in format <kind>/<name>");
+    core::Value ref = core::Value::object();
+    ref["kind"] = r.substr(0, slash);
+    std::string name = r.substr(slash + 1);
+    if (const auto dot = name.find('.'); dot != std::string::npos && name != "*") {
+      ref["namespace"] = name.substr(dot + 1);
+      name.resize(dot);
+    }
+    ref["name"] = name;
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
 int create(const Globals& g) {
   if (g.positional.empty()) {
     throw core::Error(
         "usage: driftless create source git NAME --url URL --branch B | create "
-        "kustomization NAME --source GitRepository/NAME --path P");
+        "kustomization NAME --source GitRepository/NAME --path P | create alert-provider NAME "
+        "--type slack --address URL | create alert NAME --provider-ref P --event-source "
+        "Kind/NAME | create receiver NAME --type github --secret-ref S --resource Kind/NAME");
   }
   std::size_t used = 0;
   const auto names = resolve(g.positional, used);
@@ -789,11 +835,44 @@ int create(const Globals& g) {
       }
       obj["spec"]["dependsOn"].push_back(std::move(dep));
     }
+  } else if (k.kind == "Provider") {
+    what = "Provider";
+    if (g.type.empty()) throw core::Error("Provider type is required");
+    obj["spec"]["type"] = g.type;
+    if (!g.channel.empty()) obj["spec"]["channel"] = g.channel;
+    if (!g.username.empty()) obj["spec"]["username"] = g.username;
+    if (!g.address.empty()) obj["spec"]["address"] = g.address;
+    if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
+  } else if (k.kind == "Alert") {
+    what = "Alert";
+    if (g.providerRef.empty()) throw core::Error("provider ref is required");
+    if (g.eventSources.empty()) throw core::Error("at least one event source is required");
+    obj["spec"]["providerRef"]["name"] = g.providerRef;
+    if (!g.eventSeverity.empty()) obj["spec"]["eventSeverity"] = g.eventSeverity;
+    obj["spec"]["eventSources"] = objectRefs(g.eventSources, "event source");
+  } else if (k.kind == "Receiver") {
+    what = "Receiver";
+    if (g.type.empty()) throw core::Error("Receiver type is required");
+    if (g.resources.empty()) throw core::Error("at least one resource is required");
+    obj["spec"]["type"] = g.type;
+    for (const auto& e : g.events)
+      obj["spec"]["events"].push_back(e);
+    obj["spec"]["resources"] = objectRefs(g.resources, "resource");
+    if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
   } else {
-    throw core::Error("create supports source git and kustomization so far");
+    throw core::Error(
+        "create supports source git, kustomization, alert-provider, alert and receiver so far");
   }
   if (g.exportOnly) {
     std::cout << "---\n" << core::toYaml(obj);
+    return 0;
+  }
+  if (k.kind == "Provider" || k.kind == "Alert") {
+    // v1beta3 Providers and Alerts have no status: applied is done.
+    auto client = connect(g);
+    say("►", "applying " + what);
+    const bool created = applyObject(*client, obj);
+    say("✔", what + " " + name + (created ? " created" : " updated"));
     return 0;
   }
   say("✚", "generating " + what);
@@ -808,7 +887,10 @@ int create(const Globals& g) {
     throw core::Error(what + " reconciliation failed: '" +
                       (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
   }
-  if (k.source) {
+  if (k.kind == "Receiver") {
+    say("✔", "Receiver " + name + " is ready");
+    say("✔", "generated webhook URL " + str(done["status"]["webhookPath"]));
+  } else if (k.source) {
     say("✔", what + " reconciliation completed");
     say("✔", "fetched revision: " + str(done["status"]["artifact"]["revision"]));
   } else {

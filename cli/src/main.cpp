@@ -44,7 +44,12 @@ Usage:
   driftless create source git NAME --url U [--branch B|--tag T|--tag-semver R] [--interval D]
   driftless create kustomization NAME --source [Kind/]NAME[.NS] [--path P] [--prune]
             [--target-namespace NS] [--depends-on [NS/]NAME] [--interval D]
-                                            apply (and wait for Ready), or print with --export
+  driftless create alert-provider NAME --type T [--address URL] [--channel C] [--username U]
+            [--secret-ref S]
+  driftless create alert NAME --provider-ref P --event-source Kind/NAME[.NS]...
+            [--event-severity info|error]
+  driftless create receiver NAME --type T --secret-ref S --resource Kind/NAME[.NS]...
+            [--event E]...              apply (and wait for Ready), or print with --export
   driftless build kustomization NAME --path DIR
                                             what the controller would apply from DIR (live
                                             substitutions and keys), as YAML

@@ -209,6 +209,24 @@ TEST_CASE("alerts to Slack, Teams and GitHub; a GitHub webhook triggers a reconc
       },
       10s));
   const auto took = std::chrono::steady_clock::now() - sent;
+
+  // The CLI creates the three kinds in flux's words.
+  auto cli = [&](const std::string& args) {
+    return Driftless::bin() + " " + args + " --kubeconfig " + d.kubeconfig().string() + " 2>&1";
+  };
+  const std::string exported =
+      sh(cli("create alert-provider ops --type slack --channel ops --address " + chat.url() +
+             "/slack --export"));
+  CHECK_THAT(exported, ContainsSubstring("kind: Provider"));
+  CHECK_THAT(exported, ContainsSubstring("channel: ops"));
+  CHECK_THAT(sh(cli("create alert ops --provider-ref ops --event-source 'Kustomization/*' "
+                    "--event-severity error")),
+             ContainsSubstring("Alert ops created"));
+  CHECK(d.get("-n flux-system get alert ops -o jsonpath={.spec.eventSources[0].name}") == "*");
+  CHECK_THAT(sh(cli("create receiver generic --type generic --secret-ref hook "
+                    "--resource GitRepository/repo")),
+             ContainsSubstring("generated webhook URL /hook/"));
+  CHECK(run(cli("create alert broken --provider-ref ops --event-source nokind")).exitCode != 0);
   INFO("reconcile handled after "
        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   CHECK(took < 2s);

@@ -108,14 +108,9 @@ std::string ReceiverReconciler::reconcileObject(Receiver& obj, runtime::SerialPa
                                                         obj.metadata.namespace_ + "/" + name +
                                                         "': Secret not found");
     }
-    bool found = false;
-    for (const auto& [k, v] : *data) {
-      if (k == "token") {
-        token = v;
-        found = true;
-      }
-    }
-    if (!found) {
+    const auto value = notify::secretValue(*data, "token");
+    if (value) token = *value;
+    if (!value) {
       throw runtime::ReasonedError("TokenNotFound",
                                    "invalid '" + name + "' secret data: required field 'token'");
     }

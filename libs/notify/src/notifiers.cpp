@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "driftless/cel/cel.h"
@@ -559,6 +560,31 @@ class CommitStatusBase : public Notifier {
     return result.asString();
   }
 
+  struct Status {
+    std::string sha;
+    std::string state;
+    std::string description;
+    std::string id;
+  };
+  // What to set for an event; nullopt for the Progressing events Flux skips. failed: the state
+  // of an error event (GitHub "failure", GitLab "failed").
+  std::optional<Status> statusOf(const Event& event, const std::string& failed) const {
+    if (event.reason == "Progressing") return std::nullopt;
+    Status st;
+    st.sha = commitOf(event);
+    if (event.severity == "info") {
+      st.state = "success";
+    } else if (event.severity == "error") {
+      st.state = failed;
+    } else {
+      throw core::Error("failed to convert event severity '" + event.severity +
+                        "' to a commit status state");
+    }
+    st.description = describeReason(event.reason);
+    st.id = statusId(event);
+    return st;
+  }
+
   ProviderSettings s_;
   std::unique_ptr<cel::Program> program_;
 };
@@ -577,19 +603,9 @@ class GitHub : public CommitStatusBase {
   }
 
   void post(const Event& event, Transport& transport) override {
-    if (event.reason == "Progressing") return;
-    const std::string sha = commitOf(event);
-    std::string state;
-    if (event.severity == "info") {
-      state = "success";
-    } else if (event.severity == "error") {
-      state = "failure";
-    } else {
-      throw core::Error("failed to convert event severity '" + event.severity +
-                        "' to a commit status state");
-    }
-    const std::string description = describeReason(event.reason);
-    const std::string id = statusId(event);
+    const auto status = statusOf(event, "failure");
+    if (!status) return;
+    const auto& [sha, state, description, id] = *status;
 
     OutboundRequest list;
     list.method = "GET";
@@ -646,19 +662,9 @@ class GitLab : public CommitStatusBase {
   }
 
   void post(const Event& event, Transport& transport) override {
-    if (event.reason == "Progressing") return;
-    const std::string sha = commitOf(event);
-    std::string state;
-    if (event.severity == "info") {
-      state = "success";
-    } else if (event.severity == "error") {
-      state = "failed";
-    } else {
-      throw core::Error("failed to convert event severity '" + event.severity +
-                        "' to a commit status state");
-    }
-    const std::string description = describeReason(event.reason);
-    const std::string id = statusId(event);
+    const auto status = statusOf(event, "failed");
+    if (!status) return;
+    const auto& [sha, state, description, id] = *status;
 
     OutboundRequest list;
     list.method = "GET";

@@ -89,6 +89,14 @@ std::string webhookPath(std::string_view token, std::string_view name, std::stri
   return "/hook/" + core::sha256Hex(preimage);
 }
 
+std::optional<std::string> secretValue(const std::vector<std::pair<std::string, std::string>>& data,
+                                       std::string_view key) {
+  for (const auto& [k, v] : data) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
 std::string defaultResourceApiVersion(std::string_view kind) {
   if (kind == "Bucket" || kind == "HelmChart" || kind == "HelmRepository" ||
       kind == "GitRepository" || kind == "OCIRepository")
@@ -191,14 +199,9 @@ std::pair<int, std::string> ReceiverServer::handle(const net::HttpRequest& reque
       logger_.error("unable to read the token", "Secret " + ns + "/" + ref + " not found", fields);
       return {400, "unable to read token"};
     }
-    bool found = false;
-    for (const auto& [k, v] : *data) {
-      if (k == "token") {
-        token = v;
-        found = true;
-      }
-    }
-    if (!found) {
+    const auto value = secretValue(*data, "token");
+    if (value) token = *value;
+    if (!value) {
       logger_.error("unable to read the token", "the secret has no 'token' key", fields);
       return {400, "unable to read token"};
     }
