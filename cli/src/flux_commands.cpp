@@ -259,10 +259,6 @@ const core::Value* condition(const core::Value& obj, std::string_view type) {
   return nullptr;
 }
 
-std::string str(const core::Value& v) {
-  return v.isString() ? v.asString() : std::string();
-}
-
 // flux's TruncateHex: 40 to 128 hex characters become their first 8.
 std::string truncateHex(const std::string& s) {
   static const std::regex kHex(R"(\b[a-f0-9]{40,128}\b)");
@@ -329,18 +325,18 @@ int get(const Globals& g) {
       throw;
     }
     for (const auto& item : std::as_const(list)["items"].asArray()) {
-      const std::string itemName = str(item["metadata"]["name"]);
+      const std::string itemName = item["metadata"]["name"].stringOr();
       if (!only.empty() && itemName != only) continue;
       items.push_back(item);
       const core::Value* ready = condition(item, "Ready");
-      const std::string status = ready != nullptr ? str((*ready)["status"]) : "False";
+      const std::string status = ready != nullptr ? (*ready)["status"].stringOr() : "False";
       const std::string message =
-          ready != nullptr ? str((*ready)["message"]) : "waiting to be reconciled";
-      const std::string revision = k.source ? str(item["status"]["artifact"]["revision"])
-                                            : str(item["status"]["lastAppliedRevision"]);
+          ready != nullptr ? (*ready)["message"].stringOr() : "waiting to be reconciled";
+      const std::string revision = k.source ? item["status"]["artifact"]["revision"].stringOr()
+                                            : item["status"]["lastAppliedRevision"].stringOr();
       const bool suspended = item["spec"]["suspend"].isBool() && item["spec"]["suspend"].asBool();
       std::vector<std::string> row;
-      if (g.allNamespaces) row.push_back(str(item["metadata"]["namespace"]));
+      if (g.allNamespaces) row.push_back(item["metadata"]["namespace"].stringOr());
       std::string lowerKind = k.kind;
       std::transform(lowerKind.begin(), lowerKind.end(), lowerKind.begin(), ::tolower);
       row.push_back(many ? lowerKind + "/" + itemName : itemName);
@@ -411,16 +407,16 @@ core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& 
     core::Value obj = getObject(client, k, ns, name);
     const bool handled = token.empty()
                              ? obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
-                             : str(obj["status"]["lastHandledReconcileAt"]) == token;
+                             : obj["status"]["lastHandledReconcileAt"].stringOr() == token;
     if (handled) {
       const core::Value* ready = condition(obj, "Ready");
       const core::Value* reconciling = condition(obj, "Reconciling");
       const bool stalled = condition(obj, "Stalled") != nullptr;
       if (ready != nullptr &&
-          (str((*ready)["status"]) == "True" ||
-           (str((*ready)["status"]) == "False" && (reconciling == nullptr || stalled)) ||
-           (str((*ready)["status"]) == "False" &&
-            str((*reconciling)["reason"]) == "ProgressingWithRetry"))) {
+          ((*ready)["status"].stringOr() == "True" ||
+           ((*ready)["status"].stringOr() == "False" && (reconciling == nullptr || stalled)) ||
+           ((*ready)["status"].stringOr() == "False" &&
+            (*reconciling)["reason"].stringOr() == "ProgressingWithRetry"))) {
         return obj;
       }
     }
@@ -432,9 +428,9 @@ core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& 
 }
 
 std::string successMessage(const Kind& k, const core::Value& obj) {
-  if (k.source) return "fetched revision " + str(obj["status"]["artifact"]["revision"]);
+  if (k.source) return "fetched revision " + obj["status"]["artifact"]["revision"].stringOr();
   if (k.kind == "Kustomization") {
-    return "applied revision " + str(obj["status"]["lastAppliedRevision"]);
+    return "applied revision " + obj["status"]["lastAppliedRevision"].stringOr();
   }
   return k.kind + " reconciliation completed";
 }
@@ -453,9 +449,9 @@ int reconcileOne(kube::Client& client, const Globals& g, const Kind& k, const st
   say("◎", "waiting for " + k.kind + " reconciliation");
   core::Value done = waitHandled(client, k, g.namespace_, name, token, g.timeout);
   const core::Value* ready = condition(done, "Ready");
-  if (ready == nullptr || str((*ready)["status"]) != "True") {
+  if (ready == nullptr || (*ready)["status"].stringOr() != "True") {
     throw core::Error(k.kind + " reconciliation failed: '" +
-                      (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+                      (ready != nullptr ? (*ready)["message"].stringOr() : std::string()) + "'");
   }
   say("✔", successMessage(k, done));
   return 0;
@@ -472,11 +468,11 @@ int reconcile(const Globals& g) {
   auto client = connect(g);
   if (g.withSource && k.kind == "Kustomization") {
     core::Value obj = getObject(*client, k, g.namespace_, name);
-    const std::string sourceKind = str(obj["spec"]["sourceRef"]["kind"]);
-    const std::string sourceName = str(obj["spec"]["sourceRef"]["name"]);
+    const std::string sourceKind = obj["spec"]["sourceRef"]["kind"].stringOr();
+    const std::string sourceName = obj["spec"]["sourceRef"]["name"].stringOr();
     Globals sg = g;
-    if (!str(obj["spec"]["sourceRef"]["namespace"]).empty()) {
-      sg.namespace_ = str(obj["spec"]["sourceRef"]["namespace"]);
+    if (!obj["spec"]["sourceRef"]["namespace"].stringOr().empty()) {
+      sg.namespace_ = obj["spec"]["sourceRef"]["namespace"].stringOr();
     }
     reconcileOne(*client, sg, kindNamed(sourceKind), sourceName);
   }
@@ -494,7 +490,7 @@ int suspendOrResume(const Globals& g, bool suspend) {
   if (g.all) {
     core::Value list = client->list(k.gvk, g.namespace_);
     for (const auto& item : std::as_const(list)["items"].asArray()) {
-      targets.push_back(str(item["metadata"]["name"]));
+      targets.push_back(item["metadata"]["name"].stringOr());
     }
   } else if (g.positional.size() > used) {
     targets.assign(g.positional.begin() + static_cast<std::ptrdiff_t>(used), g.positional.end());
@@ -518,12 +514,14 @@ int suspendOrResume(const Globals& g, bool suspend) {
     if (!suspend) {
       say("◎", "waiting for " + k.kind + " reconciliation");
       const std::string token =
-          str(std::as_const(patch)["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]);
+          std::as_const(patch)["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]
+              .stringOr();
       core::Value done = waitHandled(*client, k, g.namespace_, name, token, g.timeout);
       const core::Value* ready = condition(done, "Ready");
-      if (ready == nullptr || str((*ready)["status"]) != "True") {
+      if (ready == nullptr || (*ready)["status"].stringOr() != "True") {
         throw core::Error(k.kind + " reconciliation failed: '" +
-                          (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+                          (ready != nullptr ? (*ready)["message"].stringOr() : std::string()) +
+                          "'");
       }
       say("✔", k.kind + " reconciliation completed");
       say("✔", successMessage(k, done));
@@ -588,28 +586,29 @@ int events(const Globals& g) {
   for (const auto& e : std::as_const(list)["items"].asArray()) {
     if (!g.forKind.empty()) {
       const std::string who =
-          str(e["involvedObject"]["kind"]) + "/" + str(e["involvedObject"]["name"]);
+          e["involvedObject"]["kind"].stringOr() + "/" + e["involvedObject"]["name"].stringOr();
       if (who != g.forKind) continue;
     }
     items.push_back(e);
   }
   std::sort(items.begin(), items.end(), [](const core::Value& a, const core::Value& b) {
-    return str(a["lastTimestamp"]) < str(b["lastTimestamp"]);
+    return a["lastTimestamp"].stringOr() < b["lastTimestamp"].stringOr();
   });
   std::vector<std::vector<std::string>> rows;
   const auto now = std::chrono::system_clock::now();
   for (const auto& e : items) {
     std::string age = "<unknown>";
-    if (auto t = core::parseRfc3339(str(e["lastTimestamp"]))) {
+    if (auto t = core::parseRfc3339(e["lastTimestamp"].stringOr())) {
       age = core::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t));
     }
     std::vector<std::string> row;
-    if (g.allNamespaces) row.push_back(str(e["metadata"]["namespace"]));
+    if (g.allNamespaces) row.push_back(e["metadata"]["namespace"].stringOr());
     row.push_back(age);
-    row.push_back(str(e["type"]));
-    row.push_back(str(e["reason"]));
-    row.push_back(str(e["involvedObject"]["kind"]) + "/" + str(e["involvedObject"]["name"]));
-    std::string message = str(e["message"]);
+    row.push_back(e["type"].stringOr());
+    row.push_back(e["reason"].stringOr());
+    row.push_back(e["involvedObject"]["kind"].stringOr() + "/" +
+                  e["involvedObject"]["name"].stringOr());
+    std::string message = e["message"].stringOr();
     std::replace(message.begin(), message.end(), '\n', ' ');
     row.push_back(message);
     rows.push_back(std::move(row));
@@ -658,7 +657,7 @@ void printTree(kube::Client& client, const std::string& ns, const std::string& n
   if (!entries.isArray()) return;
   const auto& list = entries.asArray();
   for (std::size_t i = 0; i < list.size(); ++i) {
-    auto id = parseInventoryId(str(list[i]["id"]));
+    auto id = parseInventoryId(list[i]["id"].stringOr());
     if (!id) continue;
     const bool last = i + 1 == list.size();
     std::cout << prefix << (last ? "└── " : "├── ") << id->kind << "/"
@@ -722,7 +721,7 @@ int stats(const Globals& g) {
         continue;
       }
       const core::Value* ready = condition(item, "Ready");
-      if (ready != nullptr && str((*ready)["status"]) == "False") {
+      if (ready != nullptr && (*ready)["status"].stringOr() == "False") {
         ++failing;
       } else {
         ++running;
@@ -883,19 +882,19 @@ int create(const Globals& g) {
   say("◎", "waiting for " + what + " reconciliation");
   core::Value done = waitHandled(*client, k, g.namespace_, name, "", g.timeout);
   const core::Value* ready = condition(done, "Ready");
-  if (ready == nullptr || str((*ready)["status"]) != "True") {
+  if (ready == nullptr || (*ready)["status"].stringOr() != "True") {
     throw core::Error(what + " reconciliation failed: '" +
-                      (ready != nullptr ? str((*ready)["message"]) : std::string()) + "'");
+                      (ready != nullptr ? (*ready)["message"].stringOr() : std::string()) + "'");
   }
   if (k.kind == "Receiver") {
     say("✔", "Receiver " + name + " is ready");
-    say("✔", "generated webhook URL " + str(done["status"]["webhookPath"]));
+    say("✔", "generated webhook URL " + done["status"]["webhookPath"].stringOr());
   } else if (k.source) {
     say("✔", what + " reconciliation completed");
-    say("✔", "fetched revision: " + str(done["status"]["artifact"]["revision"]));
+    say("✔", "fetched revision: " + done["status"]["artifact"]["revision"].stringOr());
   } else {
     say("✔", "Kustomization " + name + " is ready");
-    say("✔", "applied revision " + str(done["status"]["lastAppliedRevision"]));
+    say("✔", "applied revision " + done["status"]["lastAppliedRevision"].stringOr());
   }
   return 0;
 }
@@ -940,10 +939,10 @@ int logs(const Globals& g) {
     } catch (const std::exception&) {
       return g.level.empty() && g.nameFilter.empty();
     }
-    if (!g.level.empty() && str(entry["level"]) != g.level) return false;
-    if (!g.nameFilter.empty() && str(entry["name"]) != g.nameFilter) return false;
+    if (!g.level.empty() && entry["level"].stringOr() != g.level) return false;
+    if (!g.nameFilter.empty() && entry["name"].stringOr() != g.nameFilter) return false;
     if (!g.allNamespaces && entry["namespace"].isString() &&
-        str(entry["namespace"]) != g.namespace_) {
+        entry["namespace"].stringOr() != g.namespace_) {
       return false;
     }
     return true;
@@ -972,20 +971,8 @@ int logs(const Globals& g) {
 }
 
 bool healthz(std::uint16_t port) {
-  net::curlGlobalInit();
-  net::CurlEasyPtr h(curl_easy_init());
-  if (!h) return false;
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
-  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, 3000L);
-  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(
-      h.get(), CURLOPT_WRITEFUNCTION,
-      +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
-  if (curl_easy_perform(h.get()) != CURLE_OK) return false;
-  long code = 0;
-  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &code);
-  return code == 200;
+  return net::httpGetOk("http://127.0.0.1:" + std::to_string(port) + "/healthz",
+                        std::chrono::seconds(3));
 }
 
 // `check`: the control plane answers, the controllers are healthy (Deployments in a cluster, or
@@ -1067,10 +1054,10 @@ int check(const Globals& g) {
     std::string storage;
     if (c["spec"]["versions"].isArray()) {
       for (const auto& v : c["spec"]["versions"].asArray()) {
-        if (v["storage"].isBool() && v["storage"].asBool()) storage = str(v["name"]);
+        if (v["storage"].isBool() && v["storage"].asBool()) storage = v["name"].stringOr();
       }
     }
-    installed[str(c["metadata"]["name"])] = storage;
+    installed[c["metadata"]["name"].stringOr()] = storage;
   }
   for (const auto& k : kinds()) {
     const api::KindInfo* info = api::findKind(k.gvk.group, k.gvk.version, k.kind);

@@ -168,22 +168,6 @@ fs::path selfDir() {
   return ec ? fs::current_path() : exe.parent_path();
 }
 
-bool httpOk(const std::string& url) {
-  net::curlGlobalInit();
-  net::CurlEasyPtr h(curl_easy_init());
-  if (!h) return false;
-  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, 2000L);
-  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(
-      h.get(), CURLOPT_WRITEFUNCTION,
-      +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
-  if (curl_easy_perform(h.get()) != CURLE_OK) return false;
-  long code = 0;
-  curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &code);
-  return code == 200;
-}
-
 // One controller process: its command line, log file and restart bookkeeping.
 struct Child {
   std::string name;
@@ -451,7 +435,7 @@ int supervise(const UpOptions& o, int ready) {
     // Ready when every controller answers /readyz (or 60s passed: report what is late).
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     for (const auto& c : children) {
-      while (!httpOk("http://127.0.0.1:" + std::to_string(c.healthPort) + "/readyz")) {
+      while (!net::httpGetOk("http://127.0.0.1:" + std::to_string(c.healthPort) + "/readyz", 2s)) {
         if (std::chrono::steady_clock::now() > deadline) {
           log.info("controller not ready yet", {{"controller", c.name}});
           break;

@@ -97,12 +97,9 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
 
   // The source-controller also serves the artifact over gRPC (GetArtifact, Fetch).
   {
-    std::ifstream state(tmp.path() / "data" / "state.json");
-    const core::Value ports = core::parseJson(
-        std::string(std::istreambuf_iterator<char>(state), std::istreambuf_iterator<char>()));
-    auto stub = artifact::v1::ArtifactService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(ports["ports"]["source-controller-grpc"].asInt()),
-        grpc::InsecureChannelCredentials()));
+    auto stub = artifact::v1::ArtifactService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(d.port("source-controller-grpc")),
+                            grpc::InsecureChannelCredentials()));
     grpc::ClientContext ctx;
     artifact::v1::ArtifactRequest req;
     req.set_kind("GitRepository");

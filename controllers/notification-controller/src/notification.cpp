@@ -6,18 +6,6 @@
 #include "driftless/runtime/controller.h"
 
 namespace driftless::notification {
-namespace {
-
-std::vector<core::Value> values(const std::vector<runtime::ObjectPtr>& objects) {
-  std::vector<core::Value> out;
-  out.reserve(objects.size());
-  for (const auto& o : objects)
-    out.push_back(*o);
-  return out;
-}
-
-}  // namespace
-
 std::optional<notify::SecretData> readSecret(kube::Client& client, const std::string& ns,
                                              const std::string& name) {
   core::Value secret;
@@ -31,8 +19,8 @@ std::optional<notify::SecretData> readSecret(kube::Client& client, const std::st
   return notify::SecretData(data.begin(), data.end());
 }
 
-std::vector<core::Value> KubeCluster::alerts() {
-  return values(alerts_.list());
+std::vector<notify::ObjectPtr> KubeCluster::alerts() {
+  return alerts_.list();
 }
 
 std::optional<core::Value> KubeCluster::provider(const std::string& ns, const std::string& name) {
@@ -63,17 +51,14 @@ void KubeCluster::warn(const core::Value& alert, const std::string& reason,
   if (recorder_ != nullptr) recorder_->event(alert, runtime::EventType::Warning, reason, message);
 }
 
-std::vector<core::Value> KubeCluster::receivers() {
-  return values(receivers_.list());
+std::vector<notify::ObjectPtr> KubeCluster::receivers() {
+  return receivers_.list();
 }
 
 std::vector<std::string> KubeCluster::list(const std::string& apiVersion, const std::string& kind,
                                            const std::string& ns, const core::Value& matchLabels) {
   kube::ListOptions options;
-  for (const auto& m : matchLabels.asObject()) {
-    options.labelSelector += (options.labelSelector.empty() ? "" : ",") + m.key + "=" +
-                             (m.value.isString() ? m.value.asString() : std::string());
-  }
+  options.labelSelector = notify::matchLabelsSelector(matchLabels).toString();
   const core::Value items =
       client_.list(kube::GroupVersionKind::fromApiVersion(apiVersion, kind), ns, options)["items"];
   std::vector<std::string> names;
@@ -109,11 +94,11 @@ std::string ReceiverReconciler::reconcileObject(Receiver& obj, runtime::SerialPa
                                                         "': Secret not found");
     }
     const auto value = notify::secretValue(*data, "token");
-    if (value) token = *value;
     if (!value) {
       throw runtime::ReasonedError("TokenNotFound",
                                    "invalid '" + name + "' secret data: required field 'token'");
     }
+    token = *value;
   } else if (obj.spec.type != "generic-oidc") {
     throw runtime::StallingError("InvalidConfig", "spec.secretRef is required");
   }

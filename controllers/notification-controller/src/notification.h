@@ -35,7 +35,7 @@ class KubeCluster : public notify::ClusterView, public notify::ReceiverCluster {
         receivers_(receivers),
         recorder_(recorder) {}
 
-  std::vector<core::Value> alerts() override;
+  std::vector<notify::ObjectPtr> alerts() override;
   std::optional<core::Value> provider(const std::string& ns, const std::string& name) override;
   std::optional<notify::SecretData> secret(const std::string& ns, const std::string& name) override;
   std::optional<core::Value> object(const std::string& apiVersion, const std::string& kind,
@@ -43,7 +43,7 @@ class KubeCluster : public notify::ClusterView, public notify::ReceiverCluster {
   void warn(const core::Value& alert, const std::string& reason,
             const std::string& message) override;
 
-  std::vector<core::Value> receivers() override;
+  std::vector<notify::ObjectPtr> receivers() override;
   std::vector<std::string> list(const std::string& apiVersion, const std::string& kind,
                                 const std::string& ns, const core::Value& matchLabels) override;
   void requestReconcile(const std::string& apiVersion, const std::string& kind,

@@ -14,6 +14,7 @@
 
 #include "driftless/artifact/digest.h"
 #include "driftless/core/error.h"
+#include "driftless/core/text.h"
 #include "driftless/core/time.h"
 #include "posix_handles.h"
 
@@ -21,13 +22,6 @@ namespace driftless::artifact {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void checkSegment(std::string_view what, std::string_view s) {
   if (s.empty() || s == "." || s == ".." || s.find('/') != std::string_view::npos ||
@@ -107,8 +101,8 @@ api::meta::Artifact Storage::newArtifact(std::string_view kind, std::string_view
   checkSegment("name", name);
   checkSegment("file name", fileName);
   api::meta::Artifact a;
-  a.path =
-      lower(kind) + "/" + std::string(ns) + "/" + std::string(name) + "/" + std::string(fileName);
+  a.path = core::asciiLower(kind) + "/" + std::string(ns) + "/" + std::string(name) + "/" +
+           std::string(fileName);
   a.url = urlFor(a.path);
   a.revision = std::string(revision);
   return a;
@@ -271,7 +265,7 @@ void Storage::removeAll(std::string_view kind, std::string_view ns, std::string_
   checkSegment("namespace", ns);
   checkSegment("name", name);
   std::error_code ec;
-  fs::remove_all(options_.root / lower(kind) / std::string(ns) / std::string(name), ec);
+  fs::remove_all(options_.root / core::asciiLower(kind) / std::string(ns) / std::string(name), ec);
   if (ec)
     throw core::Error("cannot remove the artifacts of " + std::string(name) + ": " + ec.message());
 }

@@ -488,7 +488,6 @@ core::Value callFunction(const Node& n, const std::vector<core::Value>& a) {
     }
     return out;
   }
-  if (f == "size" && a.size() == 1) return callFunction(n, a);
   noOverload(f, a);
 }
 

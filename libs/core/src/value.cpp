@@ -174,6 +174,10 @@ const char* Value::typeName(Type t) noexcept {
   return "unknown";
 }
 
+std::string Value::stringOr(std::string_view fallback) const {
+  return isString() ? asString() : std::string(fallback);
+}
+
 bool Value::asBool() const {
   if (!isBool()) throwTypeMismatch(Type::Bool, type());
   return std::get<bool>(data_);

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "driftless/core/text.h"
+
 #include "known_hosts.h"
 
 namespace driftless::git::detail {
@@ -17,12 +19,6 @@ namespace driftless::git::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::uint16_t defaultPort(const std::string& scheme) {
   if (scheme == "http") return 80;
@@ -106,7 +102,7 @@ GitUrl parseGitUrl(const std::string& text) {
   if (sep == std::string::npos) {
     throw GitError("URLInvalid", "failed to parse url '" + text + "': missing protocol scheme");
   }
-  url.scheme = lower(text.substr(0, sep));
+  url.scheme = core::asciiLower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https" && url.scheme != "ssh" && url.scheme != "git") {
     throw GitError("URLInvalid", "unsupported URL scheme '" + url.scheme + "'");
   }

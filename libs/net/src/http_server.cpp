@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "driftless/core/error.h"
+#include "driftless/core/text.h"
 
 namespace driftless::net {
 
@@ -80,13 +81,6 @@ int hexValue(char c) {
   return -1;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -132,15 +126,15 @@ class Connection final : public ResponseWriter {
       std::string_view line = head.substr(pos, end - pos);
       std::size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
-        req.headers.emplace_back(lower(trim(line.substr(0, colon))),
+        req.headers.emplace_back(core::asciiLower(trim(line.substr(0, colon))),
                                  std::string(trim(line.substr(colon + 1))));
       }
       pos = end + 2;
     }
     buffer_.erase(0, headerEnd + 4);
     parseTarget(req);
-    keepAlive_ = !http10_ && lower(req.header("connection")) != "close";
-    if (lower(req.header("transfer-encoding")).find("chunked") != std::string::npos) {
+    keepAlive_ = !http10_ && core::asciiLower(req.header("connection")) != "close";
+    if (core::asciiLower(req.header("transfer-encoding")).find("chunked") != std::string::npos) {
       readChunkedBody(req.body);
     } else if (auto cl = req.header("content-length"); !cl.empty()) {
       std::size_t n = 0;

@@ -15,10 +15,6 @@ namespace {
 
 constexpr std::string_view kEventGroup = "event.toolkit.fluxcd.io/";
 
-std::string str(const core::Value& v) {
-  return v.isString() ? v.asString() : std::string();
-}
-
 // HTTP-date (RFC 1123, GMT) of a steady-clock instant, through the system clock.
 std::string httpDate(RateLimiter::Clock::time_point t) {
   const auto system = std::chrono::system_clock::now() +
@@ -41,16 +37,11 @@ std::string maskToken(std::string message, const std::string& token) {
   return message;
 }
 
-bool labelsMatch(const core::Value& object, const core::Value& matchLabels) {
-  const core::Value& labels = object["metadata"]["labels"];
-  for (const auto& m : matchLabels.asObject()) {
-    const core::Value* v = labels.find(m.key);
-    if (v == nullptr || !(*v == m.value)) return false;
-  }
-  return true;
-}
-
 }  // namespace
+
+kube::LabelSelector matchLabelsSelector(const core::Value& matchLabels) {
+  return kube::LabelSelector::fromValue(core::Value(core::Object{{"matchLabels", matchLabels}}));
+}
 
 std::string groupOf(std::string_view apiVersion) {
   const std::size_t slash = apiVersion.find('/');
@@ -122,32 +113,38 @@ RateLimiter::Result RateLimiter::take(const std::string& key, Clock::time_point 
 bool eventMatchesSource(const Event& event, const core::Value& source,
                         const std::string& alertNamespace, const std::string& alertSeverity,
                         ClusterView* cluster) {
-  std::string ns = str(source["namespace"]);
+  std::string ns = source["namespace"].stringOr();
   if (ns.empty()) ns = alertNamespace;
   if (event.involvedObject.namespace_ != ns) return false;
-  if (event.involvedObject.kind != str(source["kind"])) return false;
+  if (event.involvedObject.kind != source["kind"].stringOr()) return false;
   if (!(event.severity == alertSeverity || alertSeverity == "info")) return false;
-  const std::string name = str(source["name"]);
+  const std::string name = source["name"].stringOr();
   if (name != "*" && name != event.involvedObject.name) return false;
   const core::Value& matchLabels = source["matchLabels"];
   if (matchLabels.isObject() && !matchLabels.asObject().empty()) {
     if (cluster == nullptr) return false;
     auto object = cluster->object(event.involvedObject.apiVersion, event.involvedObject.kind,
                                   event.involvedObject.namespace_, event.involvedObject.name);
-    if (!object || !labelsMatch(*object, matchLabels)) return false;
+    if (!object) return false;
+    try {
+      if (!matchLabelsSelector(matchLabels).matches((*object)["metadata"]["labels"])) return false;
+    } catch (const kube::SelectorError&) {
+      return false;  // invalid labels select nothing
+    }
   }
   return true;
 }
 
-std::vector<core::Value> matchingAlerts(const Event& event, const std::vector<core::Value>& alerts,
-                                        ClusterView* cluster) {
-  std::vector<core::Value> out;
-  for (const auto& alert : alerts) {
+std::vector<ObjectPtr> matchingAlerts(const Event& event, const std::vector<ObjectPtr>& alerts,
+                                      ClusterView* cluster) {
+  std::vector<ObjectPtr> out;
+  for (const auto& alertPtr : alerts) {
+    const core::Value& alert = *alertPtr;
     const core::Value& spec = alert["spec"];
     if (spec["suspend"].isBool() && spec["suspend"].asBool()) continue;
-    std::string severity = str(spec["eventSeverity"]);
+    std::string severity = spec["eventSeverity"].stringOr();
     if (severity.empty()) severity = "info";
-    const std::string ns = str(alert["metadata"]["namespace"]);
+    const std::string ns = alert["metadata"]["namespace"].stringOr();
     bool matched = false;
     if (spec["eventSources"].isArray()) {
       for (const auto& source : spec["eventSources"].asArray()) {
@@ -163,11 +160,11 @@ std::vector<core::Value> matchingAlerts(const Event& event, const std::vector<co
       if (!list.isArray()) return false;
       for (const auto& pattern : list.asArray()) {
         any = true;
-        RE2 re(str(pattern), RE2::Quiet);
+        RE2 re(pattern.stringOr(), RE2::Quiet);
         if (!re.ok()) {
           if (cluster != nullptr) {
             cluster->warn(alert, "InvalidConfig",
-                          "failed to compile regex " + str(pattern) + ": " + re.error());
+                          "failed to compile regex " + pattern.stringOr() + ": " + re.error());
           }
           continue;
         }
@@ -180,7 +177,7 @@ std::vector<core::Value> matchingAlerts(const Event& event, const std::vector<co
     const bool included = anyMatches(spec["inclusionList"], hasInclusions);
     if (hasInclusions && !included) continue;
     if (anyMatches(spec["exclusionList"], hasExclusions)) continue;
-    out.push_back(alert);
+    out.push_back(alertPtr);
   }
   return out;
 }
@@ -208,9 +205,9 @@ std::string combineMetadata(Event& event, const core::Value& alertSpec) {
   }
   if (alertSpec["eventMetadata"].isObject()) {
     for (const auto& m : alertSpec["eventMetadata"].asObject())
-      add(m.key, str(m.value), "Alert object .spec.eventMetadata");
+      add(m.key, m.value.stringOr(), "Alert object .spec.eventMetadata");
   }
-  if (const std::string summary = str(alertSpec["summary"]); !summary.empty())
+  if (const std::string summary = alertSpec["summary"].stringOr(); !summary.empty())
     add("summary", summary, "Alert object .spec.summary");
   const std::string prefix = groupOf(event.involvedObject.apiVersion) + "/";
   for (const auto& [k, v] : event.metadata) {
@@ -308,7 +305,7 @@ EventResponse EventServer::handle(Event event) {
              {"Retry-After", reset}}};
   }
   excludeInternalMetadata(event);
-  const std::vector<core::Value> alerts = matchingAlerts(event, cluster_.alerts(), &cluster_);
+  const std::vector<ObjectPtr> alerts = matchingAlerts(event, cluster_.alerts(), &cluster_);
   if (alerts.empty()) {
     logger_.debug("discarding event, no alerts found for the involved object",
                   {{"kind", event.involvedObject.kind},
@@ -320,7 +317,7 @@ EventResponse EventServer::handle(Event event) {
   for (const auto& alert : alerts) {
     if (queue_.size() >= options_.maxQueued) {
       logger_.error("dropping a notification", "the dispatch queue is full",
-                    {{"alert", str(alert["metadata"]["name"])}});
+                    {{"alert", (*alert)["metadata"]["name"].stringOr()}});
       continue;
     }
     queue_.push_back(Job{event, alert});
@@ -373,11 +370,11 @@ EventServer::Stats EventServer::stats() const {
 }
 
 void EventServer::dispatch(Job job) {
-  const core::Value& alert = job.alert;
-  const std::string alertNs = str(alert["metadata"]["namespace"]);
-  const std::string alertName = str(alert["metadata"]["name"]);
+  const core::Value& alert = *job.alert;
+  const std::string alertNs = alert["metadata"]["namespace"].stringOr();
+  const std::string alertName = alert["metadata"]["name"].stringOr();
   const core::Value& spec = alert["spec"];
-  const std::string providerName = str(spec["providerRef"]["name"]);
+  const std::string providerName = spec["providerRef"]["name"].stringOr();
   const core::LogFields fields = {{"alert", alertNs + "/" + alertName}, {"provider", providerName}};
   std::optional<core::Value> provider = cluster_.provider(alertNs, providerName);
   if (!provider) {
@@ -390,7 +387,7 @@ void EventServer::dispatch(Job job) {
   const core::Value& pspec = (*provider)["spec"];
   const bool suspended = pspec["suspend"].isBool() && pspec["suspend"].asBool();
   Event& event = job.event;
-  switch (notificationGate(event, alertNs, str(pspec["type"]), suspended,
+  switch (notificationGate(event, alertNs, pspec["type"].stringOr(), suspended,
                            options_.noCrossNamespaceRefs)) {
     case Gate::Skip:
       return;
@@ -409,7 +406,7 @@ void EventServer::dispatch(Job job) {
   std::string token;
   try {
     SecretData secret;
-    if (const std::string ref = str(pspec["secretRef"]["name"]); !ref.empty()) {
+    if (const std::string ref = pspec["secretRef"]["name"].stringOr(); !ref.empty()) {
       auto data = cluster_.secret(alertNs, ref);
       if (!data) throw core::Error("failed to read secret, error: Secret " + ref + " not found");
       secret = std::move(*data);
@@ -418,11 +415,11 @@ void EventServer::dispatch(Job job) {
     token = settings.token;
     settings.alert = alert;
     TransportOptions transport;
-    if (const std::string t = str(pspec["timeout"]); !t.empty()) {
+    if (const std::string t = pspec["timeout"].stringOr(); !t.empty()) {
       transport.timeout =
           std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(t));
     }
-    if (const std::string ref = str(pspec["certSecretRef"]["name"]); !ref.empty()) {
+    if (const std::string ref = pspec["certSecretRef"]["name"].stringOr(); !ref.empty()) {
       auto data = cluster_.secret(alertNs, ref);
       if (!data) throw core::Error("failed to read cert secret " + ref + ": not found");
       for (const auto& [k, v] : *data) {
@@ -434,8 +431,9 @@ void EventServer::dispatch(Job job) {
     for (const auto& [k, v] : secret) {
       if (k == "proxy") transport.proxy = v;
     }
-    if (const std::string proxy = str(pspec["proxy"]); !proxy.empty()) transport.proxy = proxy;
-    if (const std::string ref = str(pspec["proxySecretRef"]["name"]); !ref.empty()) {
+    if (const std::string proxy = pspec["proxy"].stringOr(); !proxy.empty())
+      transport.proxy = proxy;
+    if (const std::string ref = pspec["proxySecretRef"]["name"].stringOr(); !ref.empty()) {
       auto data = cluster_.secret(alertNs, ref);
       if (!data) throw core::Error("failed to read proxy secret " + ref + ": not found");
       std::string address;

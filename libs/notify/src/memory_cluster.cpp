@@ -3,17 +3,23 @@
 #include "driftless/core/error.h"
 
 namespace driftless::notify {
+namespace {}  // namespace
+
 namespace {
 
-std::string str(const core::Value& v) {
-  return v.isString() ? v.asString() : std::string();
+std::vector<ObjectPtr> shared(const std::vector<core::Value>& values) {
+  std::vector<ObjectPtr> out;
+  out.reserve(values.size());
+  for (const auto& v : values)
+    out.push_back(std::make_shared<const core::Value>(v));
+  return out;
 }
 
 }  // namespace
 
-std::vector<core::Value> MemoryCluster::alerts() {
+std::vector<ObjectPtr> MemoryCluster::alerts() {
   std::lock_guard lock(mutex_);
-  return alertList;
+  return shared(alertList);
 }
 
 std::optional<core::Value> MemoryCluster::provider(const std::string& ns, const std::string& name) {
@@ -35,8 +41,9 @@ std::optional<core::Value> MemoryCluster::object(const std::string& apiVersion,
                                                  const std::string& name) {
   std::lock_guard lock(mutex_);
   for (const auto& o : objects) {
-    if ((str(o["apiVersion"]).empty() || str(o["apiVersion"]) == apiVersion) &&
-        str(o["kind"]) == kind && str(o["namespace"]) == ns && str(o["name"]) == name) {
+    if ((o["apiVersion"].stringOr().empty() || o["apiVersion"].stringOr() == apiVersion) &&
+        o["kind"].stringOr() == kind && o["namespace"].stringOr() == ns &&
+        o["name"].stringOr() == name) {
       core::Object meta{{"name", name}, {"namespace", ns}};
       meta.set("labels", o["labels"]);
       return core::Value(core::Object{{"metadata", core::Value(std::move(meta))}});
@@ -51,9 +58,9 @@ void MemoryCluster::warn(const core::Value&, const std::string& reason,
   warnings_.push_back("Warning " + reason + " " + message);
 }
 
-std::vector<core::Value> MemoryCluster::receivers() {
+std::vector<ObjectPtr> MemoryCluster::receivers() {
   std::lock_guard lock(mutex_);
-  return receiverList;
+  return shared(receiverList);
 }
 
 std::vector<std::string> MemoryCluster::list(const std::string&, const std::string& kind,
@@ -62,13 +69,10 @@ std::vector<std::string> MemoryCluster::list(const std::string&, const std::stri
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   for (const auto& o : objects) {
-    if (str(o["kind"]) != kind || (!str(o["namespace"]).empty() && str(o["namespace"]) != ns))
+    if (o["kind"].stringOr() != kind ||
+        (!o["namespace"].stringOr().empty() && o["namespace"].stringOr() != ns))
       continue;
-    bool match = true;
-    for (const auto& m : matchLabels.asObject()) {
-      if (!(o["labels"][m.key] == m.value)) match = false;
-    }
-    if (match) out.push_back(str(o["name"]));
+    if (matchLabelsSelector(matchLabels).matches(o["labels"])) out.push_back(o["name"].stringOr());
   }
   return out;
 }
@@ -78,7 +82,7 @@ void MemoryCluster::requestReconcile(const std::string&, const std::string& kind
                                      const std::string&) {
   std::lock_guard lock(mutex_);
   for (const auto& o : objects) {
-    if (str(o["kind"]) == kind && str(o["name"]) == name) {
+    if (o["kind"].stringOr() == kind && o["name"].stringOr() == name) {
       annotated_.push_back(name);
       return;
     }

@@ -9,6 +9,7 @@
 #include "driftless/core/crypto.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/text.h"
 #include "driftless/core/time.h"
 #include "driftless/core/yaml.h"
 #include "driftless/notify/notifier.h"
@@ -18,13 +19,6 @@ namespace {
 
 using core::Object;
 using core::Value;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // url.ParseRequestURI's acceptance, for what providers check: an absolute URL with a scheme, or
 // an absolute path; no spaces or control characters.
@@ -81,7 +75,7 @@ UrlParts splitUrl(std::string_view url) {
 }
 
 std::string author(const Event& e) {
-  return lower(e.involvedObject.kind) + "/" + e.involvedObject.name + "." +
+  return core::asciiLower(e.involvedObject.kind) + "/" + e.involvedObject.name + "." +
          e.involvedObject.namespace_;
 }
 
@@ -95,7 +89,7 @@ OutboundRequest jsonPost(const std::string& url, std::string body) {
 
 void setHeader(Headers& headers, const std::string& name, const std::string& value) {
   for (auto& [k, v] : headers) {
-    if (lower(k) == lower(name)) {
+    if (core::asciiLower(k) == core::asciiLower(name)) {
       v = value;
       return;
     }
@@ -119,8 +113,7 @@ class Forwarder : public Notifier {
   Forwarder(const ProviderSettings& s, bool hmac)
       : url_(s.address), headers_(s.headers), hmacKey_(hmac ? s.token : "") {
     requireUrl(url_, "hook");
-    if (hmac && s.token.empty()) throw core::Error("HMAC key is empty");
-    hmac_ = hmac;
+    if (hmac && hmacKey_.empty()) throw core::Error("HMAC key is empty");
   }
 
   void post(const Event& event, Transport& transport) override {
@@ -128,7 +121,7 @@ class Forwarder : public Notifier {
     r.headers.emplace_back("gotk-component", event.reportingController);
     for (const auto& [k, v] : headers_)
       setHeader(r.headers, k, v);
-    if (hmac_) {
+    if (!hmacKey_.empty()) {
       setHeader(r.headers, "X-Signature", "sha256=" + core::hmacHex("sha256", hmacKey_, r.body));
     }
     sendChecked(transport, r);
@@ -137,8 +130,7 @@ class Forwarder : public Notifier {
  private:
   std::string url_;
   Headers headers_;
-  std::string hmacKey_;
-  bool hmac_ = false;
+  std::string hmacKey_;  // generic-hmac only (never empty then)
 };
 
 // ---------------------------------------------------------------- Slack, Discord, Rocket
@@ -365,8 +357,8 @@ class Telegram : public Notifier {
     const std::string emoji = event.severity == "error" ? "🚨" : "💫";
     std::string text =
         "*" + emoji + " " +
-        escapeMarkdownV2(lower(event.involvedObject.kind) + "/" + event.involvedObject.name + "/" +
-                         event.involvedObject.namespace_) +
+        escapeMarkdownV2(core::asciiLower(event.involvedObject.kind) + "/" +
+                         event.involvedObject.name + "/" + event.involvedObject.namespace_) +
         "*\n" + escapeMarkdownV2(event.message) + "\n";
     for (const auto& [k, v] : event.metadata)
       text += "\\- *" + escapeMarkdownV2(k) + "*: " + escapeMarkdownV2(v) + "\n";
@@ -375,12 +367,7 @@ class Telegram : public Notifier {
     payload.append("text", text);
     payload.append("parse_mode", "MarkdownV2");
     OutboundRequest r = jsonPost(url_, core::toJson(Value(std::move(payload))));
-    try {
-      sendChecked(transport, r);
-    } catch (const core::Error& e) {
-      // The URL holds the token: never repeat it.
-      throw core::Error(std::string(e.what()));
-    }
+    sendChecked(transport, r);  // the dispatcher masks the token the URL holds
   }
 
  private:
@@ -560,6 +547,19 @@ class CommitStatusBase : public Notifier {
     return result.asString();
   }
 
+  // The statuses a forge lists for a commit; none when the list cannot be read (the status is
+  // then set again, as Flux does).
+  static core::Array existingStatuses(Transport& transport, const OutboundRequest& list) {
+    const OutboundResponse r = transport.send(list);
+    if (r.status < 200 || r.status >= 300) return {};
+    try {
+      Value statuses = core::parseJson(r.body);
+      if (statuses.isArray()) return std::move(statuses.asArray());
+    } catch (const std::exception&) {
+    }
+    return {};
+  }
+
   struct Status {
     std::string sha;
     std::string state;
@@ -611,20 +611,10 @@ class GitHub : public CommitStatusBase {
     list.method = "GET";
     list.url = base_ + "repos/" + repo_ + "/commits/" + sha + "/statuses?per_page=50";
     addHeaders(list);
-    OutboundResponse existing = transport.send(list);
-    if (existing.status >= 200 && existing.status < 300) {
-      Value statuses;
-      try {
-        statuses = core::parseJson(existing.body);
-      } catch (const std::exception&) {
-      }
-      if (statuses.isArray()) {
-        for (const auto& st : statuses.asArray()) {
-          if (!(st["context"].isString() && st["context"].asString() == id)) continue;
-          if (st["state"] == Value(state) && st["description"] == Value(description)) return;
-          break;
-        }
-      }
+    for (const auto& st : existingStatuses(transport, list)) {
+      if (!(st["context"].isString() && st["context"].asString() == id)) continue;
+      if (st["state"] == Value(state) && st["description"] == Value(description)) return;
+      break;
     }
     OutboundRequest create;
     create.url = base_ + "repos/" + repo_ + "/statuses/" + sha;
@@ -671,20 +661,10 @@ class GitLab : public CommitStatusBase {
     list.url = base_ + "projects/" + project_ + "/repository/commits/" + sha +
                "/statuses?name=" + percentEscapeAll(id);
     list.headers.emplace_back("PRIVATE-TOKEN", token_);
-    OutboundResponse existing = transport.send(list);
-    if (existing.status >= 200 && existing.status < 300) {
-      Value statuses;
-      try {
-        statuses = core::parseJson(existing.body);
-      } catch (const std::exception&) {
-      }
-      if (statuses.isArray()) {
-        for (const auto& st : statuses.asArray()) {
-          if (st["sha"] == Value(sha) && st["status"] == Value(state) &&
-              st["description"] == Value(description) && st["name"] == Value(id))
-            return;
-        }
-      }
+    for (const auto& st : existingStatuses(transport, list)) {
+      if (st["sha"] == Value(sha) && st["status"] == Value(state) &&
+          st["description"] == Value(description) && st["name"] == Value(id))
+        return;
     }
     OutboundRequest create;
     create.url = base_ + "projects/" + project_ + "/statuses/" + sha;
@@ -708,7 +688,7 @@ class GitLab : public CommitStatusBase {
 
 std::string OutboundRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (lower(k) == lower(name)) return v;
+    if (core::asciiLower(k) == core::asciiLower(name)) return v;
   }
   return {};
 }
@@ -797,7 +777,7 @@ ProviderSettings providerSettings(const core::Value& provider,
 
 std::string defaultCommitStatusId(const Event& event, std::string_view providerUid) {
   const std::string uid(providerUid.substr(0, providerUid.find('-')));
-  return lower(event.involvedObject.kind + "/" + event.involvedObject.name + "/" + uid);
+  return core::asciiLower(event.involvedObject.kind + "/" + event.involvedObject.name + "/" + uid);
 }
 
 std::string describeReason(std::string_view reason) {
@@ -831,7 +811,7 @@ std::string describeReason(std::string_view reason) {
     if (r.empty()) continue;
     out += (out.empty() ? "" : " ") + r;
   }
-  return lower(out);
+  return core::asciiLower(out);
 }
 
 std::string titleCase(std::string_view s) {

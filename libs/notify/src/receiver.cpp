@@ -8,26 +8,17 @@
 #include "driftless/core/crypto.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/text.h"
 
 namespace driftless::notify {
 namespace {
 
-std::string str(const core::Value& v) {
-  return v.isString() ? v.asString() : std::string();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool eventAllowed(const core::Value& spec, std::string_view event) {
   const core::Value& events = spec["events"];
   if (!events.isArray() || events.asArray().empty()) return true;
-  return std::any_of(events.asArray().begin(), events.asArray().end(),
-                     [&](const core::Value& e) { return lower(str(e)) == lower(event); });
+  return std::any_of(events.asArray().begin(), events.asArray().end(), [&](const core::Value& e) {
+    return core::asciiLower(e.stringOr()) == core::asciiLower(event);
+  });
 }
 
 // "<sha1|sha256|sha512>=<hex>" checked against the HMAC of body.
@@ -75,7 +66,7 @@ bool isReady(const core::Value& receiver) {
   const core::Value& conditions = receiver["status"]["conditions"];
   if (!conditions.isArray()) return false;
   for (const auto& c : conditions.asArray()) {
-    if (str(c["type"]) == "Ready") return str(c["status"]) == "True";
+    if (c["type"].stringOr() == "Ready") return c["status"].stringOr() == "True";
   }
   return false;
 }
@@ -108,7 +99,7 @@ std::string defaultResourceApiVersion(std::string_view kind) {
 
 Verdict validateWebhook(const core::Value& spec, std::string_view token,
                         const net::HttpRequest& request) {
-  const std::string type = str(spec["type"]);
+  const std::string type = spec["type"].stringOr();
   const std::string_view body = request.body;
   if (type == "generic") return {};
   if (type == "generic-hmac") {
@@ -122,7 +113,7 @@ Verdict validateWebhook(const core::Value& spec, std::string_view token,
     if (sig.empty() && !token.empty()) return {false, "missing signature"};
     if (type == "github") {
       std::string mediaType(request.header("content-type"));
-      mediaType = lower(mediaType.substr(0, mediaType.find(';')));
+      mediaType = core::asciiLower(mediaType.substr(0, mediaType.find(';')));
       mediaType.erase(mediaType.find_last_not_of(" \t") + 1);
       if (mediaType != "application/json" && mediaType != "application/x-www-form-urlencoded")
         return {false, "webhook request has unsupported Content-Type \"" +
@@ -175,17 +166,17 @@ void ReceiverServer::serveHttp(const net::HttpRequest& request, net::ResponseWri
 }
 
 std::pair<int, std::string> ReceiverServer::handle(const net::HttpRequest& request) {
-  std::optional<core::Value> receiver;
+  ObjectPtr receiver;
   for (auto& r : cluster_.receivers()) {
-    if (str(r["status"]["webhookPath"]) == request.target) {
+    if ((*r)["status"]["webhookPath"].stringOr() == request.target) {
       receiver = std::move(r);
       break;
     }
   }
   if (!receiver) return {404, "404 page not found"};
   const core::Value& spec = (*receiver)["spec"];
-  const std::string ns = str((*receiver)["metadata"]["namespace"]);
-  const std::string name = str((*receiver)["metadata"]["name"]);
+  const std::string ns = (*receiver)["metadata"]["namespace"].stringOr();
+  const std::string name = (*receiver)["metadata"]["name"].stringOr();
   const core::LogFields fields = {{"receiver", ns + "/" + name}};
   if ((spec["suspend"].isBool() && spec["suspend"].asBool()) || !isReady(*receiver)) {
     logger_.info("receiver is suspended or not ready", fields);
@@ -193,25 +184,25 @@ std::pair<int, std::string> ReceiverServer::handle(const net::HttpRequest& reque
   }
   if (request.body.size() > options_.maxBodyBytes) return {413, "request body too large"};
   std::string token;
-  if (const std::string ref = str(spec["secretRef"]["name"]); !ref.empty()) {
+  if (const std::string ref = spec["secretRef"]["name"].stringOr(); !ref.empty()) {
     auto data = cluster_.secret(ns, ref);
     if (!data) {
       logger_.error("unable to read the token", "Secret " + ns + "/" + ref + " not found", fields);
       return {400, "unable to read token"};
     }
     const auto value = secretValue(*data, "token");
-    if (value) token = *value;
     if (!value) {
       logger_.error("unable to read the token", "the secret has no 'token' key", fields);
       return {400, "unable to read token"};
     }
+    token = *value;
   }
   const Verdict verdict = validateWebhook(spec, token, request);
   if (!verdict.ok) {
     logger_.error("unable to validate payload", verdict.message, fields);
     return {400, verdict.message};
   }
-  if (str(spec["type"]) == "github" && request.header("x-github-event") == "ping") {
+  if (spec["type"].stringOr() == "github" && request.header("x-github-event") == "ping") {
     logger_.info("handling GitHub ping event", fields);
     return {200, ""};
   }
@@ -226,23 +217,23 @@ std::pair<int, std::string> ReceiverServer::handle(const net::HttpRequest& reque
 }
 
 void ReceiverServer::annotate(const core::Value& receiver) {
-  const std::string receiverNs = str(receiver["metadata"]["namespace"]);
+  const std::string receiverNs = receiver["metadata"]["namespace"].stringOr();
   const std::string value = nowString();
   const core::Value& resources = receiver["spec"]["resources"];
   if (!resources.isArray()) return;
   std::string failures;
   for (const auto& resource : resources.asArray()) {
-    const std::string kind = str(resource["kind"]);
-    std::string apiVersion = str(resource["apiVersion"]);
+    const std::string kind = resource["kind"].stringOr();
+    std::string apiVersion = resource["apiVersion"].stringOr();
     if (apiVersion.empty()) apiVersion = defaultResourceApiVersion(kind);
     if (apiVersion.empty())
       throw core::Error("apiVersion must be specified for the " + kind + " resource");
-    std::string ns = str(resource["namespace"]);
+    std::string ns = resource["namespace"].stringOr();
     if (ns.empty()) ns = receiverNs;
     if (options_.noCrossNamespaceRefs && ns != receiverNs)
-      throw core::Error("cannot access " + kind + "/" + str(resource["name"]) +
+      throw core::Error("cannot access " + kind + "/" + resource["name"].stringOr() +
                         ", cross-namespace references have been disabled");
-    const std::string name = str(resource["name"]);
+    const std::string name = resource["name"].stringOr();
     const core::Value& matchLabels = resource["matchLabels"];
     if (name == "*") {
       if (!matchLabels.isObject() || matchLabels.asObject().empty())

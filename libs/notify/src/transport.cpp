@@ -20,17 +20,14 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
-// scheme://host/path of a URL, without query (Telegram's holds the token in the path, so
-// that one is reduced to scheme://host).
-std::string redact(const std::string& url) {
-  std::string out = url.substr(0, url.find_first_of("?#"));
-  if (out.find("api.telegram.org/bot") != std::string::npos) out = out.substr(0, out.find("/bot"));
-  if (const std::size_t scheme = out.find("://"); scheme != std::string::npos) {
-    const std::size_t host = scheme + 3;
-    const std::size_t end = std::min(out.find('/', host), out.size());
-    const std::size_t at = out.rfind('@', end);
-    if (at != std::string::npos && at >= host) out.erase(host, at + 1 - host);
-  }
+// scheme://host[:port] of a URL: the path and query of chat webhooks hold secrets (Slack and
+// Discord hook ids, Telegram's bot token), so errors name the server only.
+std::string origin(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  std::string out = url.substr(0, std::min(url.find_first_of("/?#", host), url.size()));
+  const std::size_t at = out.rfind('@');
+  if (at != std::string::npos && at >= host) out.erase(host, at + 1 - host);
   return out;
 }
 
@@ -73,7 +70,7 @@ class CurlTransport : public Transport {
       problem = "request failed with status code " + std::to_string(last.status);
     }
     if (last.status != 0) return last;  // the last answer, e.g. a 503 after every retry
-    throw core::Error("failed to execute request to " + redact(request.url) + ": " +
+    throw core::Error("failed to execute request to " + origin(request.url) + ": " +
                       (problem.empty() ? std::string("timed out") : problem));
   }
 

@@ -19,6 +19,7 @@
 #include "driftless/core/duration.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
+#include "driftless/core/text.h"
 #include "driftless/notify/event_server.h"
 #include "driftless/notify/memory_cluster.h"
 #include "driftless/notify/notifier.h"
@@ -33,10 +34,6 @@ using core::Value;
 
 constexpr std::string_view kServerUrl = "http://127.0.0.1:18080";
 
-std::string str(const Value& v) {
-  return v.isString() ? v.asString() : std::string();
-}
-
 std::string readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -47,12 +44,6 @@ std::string readFile(const fs::path& p) {
 std::string replaceAll(std::string s, std::string_view from, std::string_view to) {
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
-  return s;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -101,10 +92,10 @@ Value normalized(const Value& v) {
 }
 
 bool bodyMatches(const Value& expected, const std::string& actual, std::string& why) {
-  const std::string mode = str(expected["body_compare"]);
+  const std::string mode = expected["body_compare"].stringOr();
   if (mode == "exact") {
-    if (actual == str(expected["body_raw"])) return true;
-    why = "body\n  got:  " + actual + "\n  want: " + str(expected["body_raw"]);
+    if (actual == expected["body_raw"].stringOr()) return true;
+    why = "body\n  got:  " + actual + "\n  want: " + expected["body_raw"].stringOr();
     return false;
   }
   Value got;
@@ -129,7 +120,7 @@ bool bodyMatches(const Value& expected, const std::string& actual, std::string& 
     };
     Value g = got;
     Value w = want;
-    const bool textOk = lines(str(got["text"])) == lines(str(want["text"]));
+    const bool textOk = lines(got["text"].stringOr()) == lines(want["text"].stringOr());
     g.asObject().erase("text");
     w.asObject().erase("text");
     ok = textOk && g == w;
@@ -141,19 +132,19 @@ bool bodyMatches(const Value& expected, const std::string& actual, std::string& 
 }
 
 bool requestMatches(const Value& expected, const notify::OutboundRequest& r, std::string& why) {
-  const std::string url = replaceAll(str(expected["url"]), "{{SERVER_URL}}", kServerUrl);
+  const std::string url = replaceAll(expected["url"].stringOr(), "{{SERVER_URL}}", kServerUrl);
   if (!url.empty() && url != r.url) {
     why = "url " + r.url + ", want " + url;
     return false;
   }
-  if (str(expected["method"]) != r.method) {
+  if (expected["method"].stringOr() != r.method) {
     why = "method " + r.method;
     return false;
   }
   if (expected["headers"].isObject()) {
     for (const auto& h : expected["headers"].asObject()) {
-      if (r.header(h.key) != str(h.value)) {
-        why = "header " + h.key + ": '" + r.header(h.key) + "', want '" + str(h.value) + "'";
+      if (r.header(h.key) != h.value.stringOr()) {
+        why = "header " + h.key + ": '" + r.header(h.key) + "', want '" + h.value.stringOr() + "'";
         return false;
       }
     }
@@ -179,7 +170,7 @@ notify::SecretData secretData(const Value& p) {
   const Value& data = p["secretRef"]["data"];
   if (data.isObject()) {
     for (const auto& m : data.asObject())
-      out.emplace_back(m.key, str(m.value));
+      out.emplace_back(m.key, m.value.stringOr());
   }
   return out;
 }
@@ -231,13 +222,14 @@ bool runConstruction(const Value& c, std::string& why) {
   } catch (const std::exception& e) {
     error = e.what();
   }
-  if (str(c["expected"]) == "ok") {
+  if (c["expected"].stringOr() == "ok") {
     if (error.empty()) return true;
     why = "error: " + error;
     return false;
   }
-  if (!error.empty() && error.find(str(c["error_contains"])) != std::string::npos) return true;
-  why = "error '" + error + "', want '" + str(c["error_contains"]) + "'";
+  if (!error.empty() && error.find(c["error_contains"].stringOr()) != std::string::npos)
+    return true;
+  why = "error '" + error + "', want '" + c["error_contains"].stringOr() + "'";
   return false;
 }
 
@@ -246,8 +238,8 @@ using FakeCluster = notify::MemoryCluster;
 // The corpus's source_match cases lost their eventSources entry (the case's "source" key holds
 // the citation); each is rebuilt here from the upstream subtest it cites and its note.
 Value sourceFor(const Value& c) {
-  const std::string cite = str(c["source"]);
-  const std::string note = str(c["note"]);
+  const std::string cite = c["source"].stringOr();
+  const std::string note = c["note"].stringOr();
   auto src = [](std::string kind, std::string name, std::string ns, Value labels = nullptr) {
     core::Object o{{"kind", kind}, {"name", name}};
     if (!ns.empty()) o.set("namespace", ns);
@@ -279,7 +271,7 @@ Value alertObject(const Value& a, const std::string& ns, const std::string& name
     for (const auto& m : a.asObject()) {
       if (m.key == "namespace") continue;
       if (m.key == "providerRef") {
-        std::string ref = str(m.value);
+        std::string ref = m.value.stringOr();
         spec.set("providerRef", core::Object{{"name", ref.substr(0, ref.find('('))}});
         continue;
       }
@@ -316,7 +308,7 @@ std::string bodyOfSize(std::size_t size) {
 }
 
 bool runAlertCase(const Value& c, std::string& why) {
-  const std::string kind = str(c["kind"]);
+  const std::string kind = c["kind"].stringOr();
   if (kind == "cleanup_metadata" || kind == "exclude_internal_metadata") {
     notify::Event e = notify::Event::fromValue(c["event"]);
     if (kind == "cleanup_metadata") {
@@ -330,7 +322,7 @@ bool runAlertCase(const Value& c, std::string& why) {
     notify::Event e = notify::Event::fromValue(c["event"]);
     const std::string conflict = notify::combineMetadata(e, c["alert_spec"]);
     if (!sameMetadata(e, c["expected_metadata"], why)) return false;
-    const std::string want = str(c["expected_warning_event_on_alert"]);
+    const std::string want = c["expected_warning_event_on_alert"].stringOr();
     const std::string got = conflict.empty() ? "" : "Warning MetadataAppendFailed " + conflict;
     if (got == want) return true;
     why = "warning '" + got + "', want '" + want + "'";
@@ -347,18 +339,20 @@ bool runAlertCase(const Value& c, std::string& why) {
                                                    {"name", e.involvedObject.name},
                                                    {"labels", obj["labels"]}}));
     }
-    const bool got = notify::eventMatchesSource(e, sourceFor(c), str(c["alert"]["namespace"]),
-                                                str(c["alert"]["eventSeverity"]), &cluster);
+    const bool got = notify::eventMatchesSource(e, sourceFor(c), c["alert"]["namespace"].stringOr(),
+                                                c["alert"]["eventSeverity"].stringOr(), &cluster);
     if (got == c["expected"].asBool()) return true;
     why = std::string("matched ") + (got ? "true" : "false");
     return false;
   }
   if (kind == "filter_alerts") {
     FakeCluster cluster;
-    std::vector<Value> alerts;
+    std::vector<notify::ObjectPtr> alerts;
     int i = 0;
-    for (const auto& a : c["alerts"].asArray())
-      alerts.push_back(alertObject(a, str(c["alerts_namespace"]), "a" + std::to_string(i++)));
+    for (const auto& a : c["alerts"].asArray()) {
+      alerts.push_back(std::make_shared<const Value>(
+          alertObject(a, c["alerts_namespace"].stringOr(), "a" + std::to_string(i++))));
+    }
     const auto got = notify::matchingAlerts(notify::Event::fromValue(c["event"]), alerts, &cluster);
     if (static_cast<std::int64_t>(got.size()) == c["expected_matching_alerts"].asInt()) return true;
     why = std::to_string(got.size()) + " alerts matched";
@@ -367,13 +361,13 @@ bool runAlertCase(const Value& c, std::string& why) {
   if (kind == "notification_gate") {
     notify::Event e = notify::Event::fromValue(c["event"]);
     const Value& p = c["params"];
-    std::string alertNs = str(p["alert_namespace"]);
+    std::string alertNs = p["alert_namespace"].stringOr();
     if (alertNs.empty()) alertNs = e.involvedObject.namespace_;
     const bool suspended = p["provider_suspended"].isBool() && p["provider_suspended"].asBool();
     const bool noCross =
         p["no_cross_namespace_refs"].isBool() && p["no_cross_namespace_refs"].asBool();
     const notify::Gate gate =
-        notify::notificationGate(e, alertNs, str(c["provider_type"]), suspended, noCross);
+        notify::notificationGate(e, alertNs, c["provider_type"].stringOr(), suspended, noCross);
     std::string got;
     switch (gate) {
       case notify::Gate::Dispatch:
@@ -389,7 +383,7 @@ bool runAlertCase(const Value& c, std::string& why) {
         got = "error";
         break;
     }
-    std::string want = str(c["expected"]);
+    std::string want = c["expected"].stringOr();
     if (want.starts_with("proceeds")) want = "dispatched";
     if (got != want) {
       why = "gate " + got + ", want " + want;
@@ -397,7 +391,7 @@ bool runAlertCase(const Value& c, std::string& why) {
     }
     if (p["alert_summary"].isString()) {
       notify::combineMetadata(e, Value(core::Object{{"summary", p["alert_summary"]}}));
-      if (e.metadata["summary"] != str(p["expect_metadata_summary"])) {
+      if (e.metadata["summary"] != p["expect_metadata_summary"].stringOr()) {
         why = "summary " + e.metadata["summary"];
         return false;
       }
@@ -405,17 +399,17 @@ bool runAlertCase(const Value& c, std::string& why) {
     return true;
   }
   if (kind == "commit_status_id") {
-    const std::string got =
-        notify::defaultCommitStatusId(notify::Event::fromValue(c["event"]), str(c["provider_uid"]));
-    if (got == str(c["expected"])) return true;
+    const std::string got = notify::defaultCommitStatusId(notify::Event::fromValue(c["event"]),
+                                                          c["provider_uid"].stringOr());
+    if (got == c["expected"].stringOr()) return true;
     why = "id " + got;
     return false;
   }
   if (kind == "commit_status_expr") {
     std::string got;
     try {
-      auto program =
-          driftless::cel::Program::compile(str(c["expression"]), {"event", "alert", "provider"});
+      auto program = driftless::cel::Program::compile(c["expression"].stringOr(),
+                                                      {"event", "alert", "provider"});
       Value v = program.evaluate({{"event", notify::Event::fromValue(c["event"]).toValue()},
                                   {"alert", c["alert"]},
                                   {"provider", c["provider"]}});
@@ -423,7 +417,7 @@ bool runAlertCase(const Value& c, std::string& why) {
     } catch (const std::exception& e) {
       got = "error";
     }
-    if (got == str(c["expected"])) return true;
+    if (got == c["expected"].stringOr()) return true;
     why = "got " + got;
     return false;
   }
@@ -432,14 +426,14 @@ bool runAlertCase(const Value& c, std::string& why) {
     FakeCluster cluster;
     notify::EventServerOptions o;
     o.rateLimitInterval = std::chrono::duration_cast<std::chrono::milliseconds>(
-        core::parseDuration(str(c["interval"])));
+        core::parseDuration(c["interval"].stringOr()));
     o.clock = [&now] { return now; };
     notify::EventServer server(cluster, o, quietLogger());
     if (kind == "ratelimit_sequence") {
       for (const auto& step : c["events"].asArray()) {
         notify::Event e = notify::Event::fromValue(step["event"]);
-        if (notify::rateLimitKeyString(e) != str(step["key_string"]) ||
-            notify::rateLimitKey(e) != str(step["key_sha256"])) {
+        if (notify::rateLimitKeyString(e) != step["key_string"].stringOr() ||
+            notify::rateLimitKey(e) != step["key_sha256"].stringOr()) {
           why = "key " + notify::rateLimitKeyString(e);
           return false;
         }
@@ -455,10 +449,10 @@ bool runAlertCase(const Value& c, std::string& why) {
     const auto start = now;
     const std::string body = bodyOfSize(200);
     for (const auto& r : c["requests"].asArray()) {
-      now = start + core::parseDuration(str(r["t"]));
+      now = start + core::parseDuration(r["t"].stringOr());
       const int status = server.handle(body).status;
       if (status != r["expected_status"].asInt()) {
-        why = "at " + str(r["t"]) + ": " + std::to_string(status);
+        why = "at " + r["t"].stringOr() + ": " + std::to_string(status);
         return false;
       }
     }
@@ -468,7 +462,7 @@ bool runAlertCase(const Value& c, std::string& why) {
     FakeCluster cluster;
     notify::EventServer server(cluster, {}, quietLogger());
     const Value& req = c["request"];
-    std::string body = str(req["body"]);
+    std::string body = req["body"].stringOr();
     if (req["body_size_bytes"].isInt())
       body = bodyOfSize(static_cast<std::size_t>(req["body_size_bytes"].asInt()));
     if (body == "<valid event, no matching alert>") body = bodyOfSize(300);
@@ -481,9 +475,9 @@ bool runAlertCase(const Value& c, std::string& why) {
   if (kind == "dispatch") {
     FakeCluster cluster;
     const Value& a = c["alert"];
-    const std::string ns = str(a["namespace"]);
+    const std::string ns = a["namespace"].stringOr();
     cluster.alertList.push_back(alertObject(a, ns));
-    const std::string ref = str(a["providerRef"]);
+    const std::string ref = a["providerRef"].stringOr();
     const std::string type = ref.substr(ref.find('(') + 1, ref.find(')') - ref.find('(') - 1);
     cluster.providers[ns + "/" + ref.substr(0, ref.find('('))] = Value(core::Object{
         {"metadata",
@@ -522,11 +516,11 @@ bool runAlertCase(const Value& c, std::string& why) {
 }
 
 bool runReceiverCase(const Value& c, std::string& why) {
-  const std::string kind = str(c["kind"]);
+  const std::string kind = c["kind"].stringOr();
   if (kind == "webhook_path") {
     const std::string got =
-        notify::webhookPath(str(c["token"]), str(c["name"]), str(c["namespace"]));
-    if (got == str(c["expected_path"])) return true;
+        notify::webhookPath(c["token"].stringOr(), c["name"].stringOr(), c["namespace"].stringOr());
+    if (got == c["expected_path"].stringOr()) return true;
     why = "path " + got;
     return false;
   }
@@ -536,7 +530,7 @@ bool runReceiverCase(const Value& c, std::string& why) {
   std::string path = "/hook/none";
   if (r.isObject()) {
     core::Object spec;
-    spec.set("type", str(r["type"]).empty() ? "generic" : str(r["type"]));
+    spec.set("type", r["type"].stringOr().empty() ? "generic" : r["type"].stringOr());
     std::string token;
     if (r["secretRef"].isObject()) {
       spec.set("secretRef", core::Object{{"name", "token"}});
@@ -550,16 +544,16 @@ bool runReceiverCase(const Value& c, std::string& why) {
     for (const char* k : {"events", "resources", "suspend"}) {
       if (r.find(k) != nullptr) spec.set(k, r[k]);
     }
-    path = notify::webhookPath(token, str(r["name"]), ns);
+    path = notify::webhookPath(token, r["name"].stringOr(), ns);
     const bool ready = !(r["ready"].isBool() && !r["ready"].asBool());
     core::Object status{{"webhookPath", path}};
     status.set(
         "conditions",
         core::Array{Value(core::Object{{"type", "Ready"}, {"status", ready ? "True" : "False"}})});
-    cluster.receiverList.push_back(Value(
-        core::Object{{"metadata", Value(core::Object{{"name", str(r["name"])}, {"namespace", ns}})},
-                     {"spec", Value(std::move(spec))},
-                     {"status", Value(std::move(status))}}));
+    cluster.receiverList.push_back(Value(core::Object{
+        {"metadata", Value(core::Object{{"name", r["name"].stringOr()}, {"namespace", ns}})},
+        {"spec", Value(std::move(spec))},
+        {"status", Value(std::move(status))}}));
   }
   if (c["cluster_objects"].isArray()) {
     for (const auto& o : c["cluster_objects"].asArray())
@@ -571,8 +565,8 @@ bool runReceiverCase(const Value& c, std::string& why) {
   notify::ReceiverServer server(cluster, o, quietLogger());
   const Value& req = c["request"];
   driftless::net::HttpRequest request;
-  request.method = str(req["method"]);
-  std::string target = str(req["path"]);
+  request.method = req["method"].stringOr();
+  std::string target = req["path"].stringOr();
   if (const std::size_t lt = target.find('<'); lt != std::string::npos) {
     const std::size_t gt = target.find('>', lt);
     target = path + target.substr(gt + 1);
@@ -581,9 +575,9 @@ bool runReceiverCase(const Value& c, std::string& why) {
   request.path = target.substr(0, target.find('?'));
   if (req["headers"].isObject()) {
     for (const auto& h : req["headers"].asObject())
-      request.headers.emplace_back(lower(h.key), str(h.value));
+      request.headers.emplace_back(core::asciiLower(h.key), h.value.stringOr());
   }
-  request.body = str(req["body"]);
+  request.body = req["body"].stringOr();
   if (req["body_size_bytes"].isInt())
     request.body.assign(static_cast<std::size_t>(req["body_size_bytes"].asInt()), 'a');
   const int status = server.handle(request).first;
@@ -594,7 +588,7 @@ bool runReceiverCase(const Value& c, std::string& why) {
   if (c["expected_annotated"].isArray()) {
     std::vector<std::string> want;
     for (const auto& n : c["expected_annotated"].asArray())
-      want.push_back(str(n));
+      want.push_back(n.stringOr());
     if (want != cluster.annotated()) {
       why = "annotated " + std::to_string(cluster.annotated().size()) + " objects";
       return false;
@@ -647,7 +641,7 @@ int main(int argc, char** argv) {
       const Value c = core::parseJson(line, file.string());
       const std::string name = file.parent_path().filename().string() + "/" +
                                file.filename().string() + ":" + std::to_string(n) + " " +
-                               str(c["source"]).substr(str(c["source"]).rfind(':') + 1);
+                               c["source"].stringOr().substr(c["source"].stringOr().rfind(':') + 1);
       record(name, [&](std::string& why) { return run(c, why); });
     }
   };

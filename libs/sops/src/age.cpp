@@ -1,8 +1,6 @@
 #include "driftless/sops/age.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include <memory>
 
 #include "driftless/core/base64.h"
+#include "driftless/core/crypto.h"
 
 namespace driftless::sops {
 
@@ -281,12 +280,11 @@ std::string AgeIdentities::decrypt(std::string_view fileText) const {
   if (fileKey.empty()) throw AgeError("no identity matched any of the recipients");
 
   const Key hmacKey = hkdf(fileKey, {}, "header");
-  std::array<std::uint8_t, 32> computed{};
-  unsigned int macLen = 0;
-  HMAC(EVP_sha256(), hmacKey.data(), static_cast<int>(hmacKey.size()),
-       reinterpret_cast<const unsigned char*>(header.data()), header.size(), computed.data(),
-       &macLen);
-  if (mac.size() != 32 || CRYPTO_memcmp(mac.data(), computed.data(), 32) != 0) {
+  const std::string computed = core::hmacBytes(
+      "sha256", std::string_view(reinterpret_cast<const char*>(hmacKey.data()), hmacKey.size()),
+      header);
+  if (!core::constantTimeEqual(
+          std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()), computed)) {
     throw AgeError("bad age header MAC");
   }
 

@@ -63,10 +63,6 @@ struct Rules {
   }
 };
 
-std::string stringOr(const core::Value& v, std::string fallback = {}) {
-  return v.isString() ? v.asString() : std::move(fallback);
-}
-
 std::unique_ptr<RE2> regex(const core::Value& v, std::string_view name) {
   if (!v.isString() || v.asString().empty()) return nullptr;
   auto re = std::make_unique<RE2>(v.asString(), RE2::Quiet);
@@ -233,8 +229,8 @@ void decrypt(core::Value& object, const AgeIdentities& identities) {
   if (key.empty()) throw SopsError("cannot get sops data key: " + lastError);
 
   Rules rules;
-  rules.unencryptedSuffix = stringOr(meta["unencrypted_suffix"]);
-  rules.encryptedSuffix = stringOr(meta["encrypted_suffix"]);
+  rules.unencryptedSuffix = meta["unencrypted_suffix"].stringOr();
+  rules.encryptedSuffix = meta["encrypted_suffix"].stringOr();
   rules.unencryptedRegex = regex(meta["unencrypted_regex"], "unencrypted_regex");
   rules.encryptedRegex = regex(meta["encrypted_regex"], "encrypted_regex");
   if (rules.unencryptedSuffix.empty() && rules.encryptedSuffix.empty() && !rules.unencryptedRegex &&

@@ -45,15 +45,12 @@ std::string pointerToken(std::string_view key) {
   return out;
 }
 
-std::string str(const Value& v) {
-  return v.isString() ? v.asString() : std::string();
-}
-
 bool matchesManager(const Value& entry, const FieldManager& manager) {
-  if (str(entry["operation"]) != manager.operation || !str(entry["subresource"]).empty()) {
+  if (entry["operation"].stringOr() != manager.operation ||
+      !entry["subresource"].stringOr().empty()) {
     return false;
   }
-  std::string name = str(entry["manager"]);
+  std::string name = entry["manager"].stringOr();
   return manager.exactMatch ? name == manager.name : name.starts_with(manager.name);
 }
 
@@ -81,7 +78,7 @@ std::optional<Value> replacedManagers(const Value& live, const std::vector<Field
   if (!entries.isArray() || managers.empty()) return std::nullopt;
   std::optional<Value> ours;
   for (const auto& e : entries.asArray()) {
-    if (str(e["manager"]) == name && str(e["operation"]) == "Apply") ours = e;
+    if (e["manager"].stringOr() == name && e["operation"].stringOr() == "Apply") ours = e;
   }
   const std::optional<Value> original = ours;
   Value kept = Value::array();
@@ -112,7 +109,7 @@ std::optional<Value> replacedManagers(const Value& live, const std::vector<Field
 void defaultPortProtocols(Value* ports) {
   if (ports == nullptr || !ports->isArray()) return;
   for (auto& port : ports->asArray()) {
-    if (port.isObject() && str(port["protocol"]).empty()) port["protocol"] = "TCP";
+    if (port.isObject() && port["protocol"].stringOr().empty()) port["protocol"] = "TCP";
   }
 }
 
@@ -130,7 +127,7 @@ void normalizeSecret(Value& object) {
   if (stringData->isObject() && !stringData->asObject().empty()) {
     Value& data = object["data"];
     for (const auto& m : stringData->asObject())
-      data[m.key] = core::base64Encode(str(m.value));
+      data[m.key] = core::base64Encode(m.value.stringOr());
   }
   object.asObject().erase("stringData");
 }
@@ -167,8 +164,8 @@ bool isImmutableError(const std::exception& error) noexcept {
 
 void normalizeObject(core::Value& object) {
   if (!object.isObject()) return;
-  std::string apiVersion = str(object["apiVersion"]);
-  std::string kind = str(object["kind"]);
+  std::string apiVersion = object["apiVersion"].stringOr();
+  std::string kind = object["kind"].stringOr();
   bool crd = kind == "CustomResourceDefinition" && apiVersion.starts_with("apiextensions.k8s.io/");
   if (!crd) object.asObject().erase("status");
   if (apiVersion == "v1" && kind == "Secret") normalizeSecret(object);

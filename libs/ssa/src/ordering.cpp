@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "driftless/core/error.h"
+#include "driftless/core/text.h"
 
 namespace driftless::ssa {
 namespace {
@@ -46,13 +47,6 @@ int kindIndex(std::string_view kind) {
     if (kLast[i] == kind) return static_cast<int>(i) + 1;
   }
   return 0;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string trim(std::string_view s) {
@@ -109,7 +103,7 @@ void sortForApply(std::vector<core::Value>& objects) {
 Stage stageOf(const core::Value& object, const std::set<GroupKind>& customStageKinds) {
   std::string apiVersion = stringAt(object["apiVersion"]);
   std::string kind = stringAt(object["kind"]);
-  std::string lowerKind = lower(kind);
+  std::string lowerKind = core::asciiLower(kind);
   bool crd =
       lowerKind == "customresourcedefinition" && apiVersion.starts_with("apiextensions.k8s.io/");
   bool ns = lowerKind == "namespace" && apiVersion == "v1";

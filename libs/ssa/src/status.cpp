@@ -33,10 +33,6 @@ std::int64_t intOr(const Value& obj, std::string_view section, std::string_view 
   return intAt(obj, section, key).value_or(fallback);
 }
 
-std::string str(const Value& v, std::string fallback = "") {
-  return v.isString() ? v.asString() : fallback;
-}
-
 struct Condition {
   std::string type, status, reason, message;
 };
@@ -46,7 +42,8 @@ std::vector<Condition> conditionsOf(const Value& obj) {
   const Value& list = obj["status"]["conditions"];
   if (!list.isArray()) return out;
   for (const auto& c : list.asArray()) {
-    out.push_back({str(c["type"]), str(c["status"]), str(c["reason"]), str(c["message"])});
+    out.push_back({c["type"].stringOr(), c["status"].stringOr(), c["reason"].stringOr(),
+                   c["message"].stringOr()});
   }
   return out;
 }
@@ -70,12 +67,12 @@ std::optional<Result> checkGeneration(const Value& obj) {
   auto observed = intAt(obj, "status", "observedGeneration");
   if (!generation || !observed || *generation == *observed) return std::nullopt;
   return inProgress("LatestGenerationNotObserved",
-                    str(obj["kind"]) + " generation is " + std::to_string(*generation) +
+                    obj["kind"].stringOr() + " generation is " + std::to_string(*generation) +
                         ", but latest observed generation is " + std::to_string(*observed));
 }
 
 std::optional<Result> checkGeneric(const Value& obj) {
-  if (!str(obj["metadata"]["deletionTimestamp"]).empty()) {
+  if (!obj["metadata"]["deletionTimestamp"].stringOr().empty()) {
     return Result{Status::Terminating, "Resource scheduled for deletion", ""};
   }
   if (auto r = checkGeneration(obj)) return r;
@@ -119,7 +116,7 @@ Result deploymentStatus(const Value& obj) {
 }
 
 Result statefulSetStatus(const Value& obj) {
-  if (str(obj["spec"]["updateStrategy"]["type"]) == "OnDelete") {
+  if (obj["spec"]["updateStrategy"]["type"].stringOr() == "OnDelete") {
     return current("StatefulSet is using the ondelete update strategy");
   }
   std::int64_t spec = intOr(obj, "spec", "replicas", 1);
@@ -143,14 +140,14 @@ Result statefulSetStatus(const Value& obj) {
   if (spec > currentReplicas) {
     return inProgress("LessCurrent", ratio("current", currentReplicas, spec));
   }
-  if (str(obj["status"]["currentRevision"]) != str(obj["status"]["updateRevision"])) {
+  if (obj["status"]["currentRevision"].stringOr() != obj["status"]["updateRevision"].stringOr()) {
     return inProgress("RevisionMismatch", "Waiting for updated revision to match current");
   }
   return current("All replicas scheduled as expected. Replicas: " + std::to_string(replicas));
 }
 
 Result daemonSetStatus(const Value& obj) {
-  std::string kind = str(obj["kind"]);
+  std::string kind = obj["kind"].stringOr();
   if (!intAt(obj, "metadata", "generation")) {
     return inProgress("NoGeneration", kind + " metadata.generation not found");
   }
@@ -213,14 +210,14 @@ Result jobStatus(const Value& obj) {
     }
     if (c.type == "Suspended" && suspended) return current("Job is suspended");
   }
-  if (str(obj["status"]["startTime"]).empty())
+  if (obj["status"]["startTime"].stringOr().empty())
     return inProgress("JobNotStarted", "Job not started");
   return current("Job in progress. success:" + std::to_string(succeeded) +
                  ", active: " + std::to_string(active) + ", failed: " + std::to_string(failedPods));
 }
 
 Result podStatus(const Value& obj) {
-  std::string phase = str(obj["status"]["phase"]);
+  std::string phase = obj["status"]["phase"].stringOr();
   auto conditions = conditionsOf(obj);
   if (phase == "Succeeded") return current("Pod has completed successfully");
   if (phase == "Failed") return current("Pod has completed, but not successfully");
@@ -232,8 +229,8 @@ Result podStatus(const Value& obj) {
     const Value& statuses = obj["status"]["containerStatuses"];
     if (statuses.isArray()) {
       for (const auto& cs : statuses.asArray()) {
-        if (str(cs["state"]["waiting"]["reason"]) != "CrashLoopBackOff") continue;
-        crashing += (crashing.empty() ? "" : ",") + str(cs["name"]);
+        if (cs["state"]["waiting"]["reason"].stringOr() != "CrashLoopBackOff") continue;
+        crashing += (crashing.empty() ? "" : ",") + cs["name"].stringOr();
       }
     }
     if (!crashing.empty()) {
@@ -245,7 +242,7 @@ Result podStatus(const Value& obj) {
     for (const auto& c : conditions) {
       if (c.type == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable") {
         // A pod gets 15 seconds to be scheduled before it is reported (ScheduleWindow).
-        auto created = core::parseRfc3339(str(obj["metadata"]["creationTimestamp"]));
+        auto created = core::parseRfc3339(obj["metadata"]["creationTimestamp"].stringOr());
         if (created && std::chrono::system_clock::now() - *created < std::chrono::seconds(15)) {
           return inProgress("PodNotScheduled", "Pod has not been scheduled");
         }
@@ -273,8 +270,8 @@ std::optional<Result> kindStatus(const std::string& group, const std::string& ki
   bool apps = group == "apps" || group == "extensions";
   if (group.empty()) {
     if (kind == "Service") {
-      bool lb = str(obj["spec"]["type"], "ClusterIP") == "LoadBalancer";
-      if (lb && str(obj["spec"]["clusterIP"]).empty()) {
+      bool lb = obj["spec"]["type"].stringOr("ClusterIP") == "LoadBalancer";
+      if (lb && obj["spec"]["clusterIP"].stringOr().empty()) {
         return inProgress("NoIPAssigned", "ClusterIP not set. Service type: LoadBalancer");
       }
       return current("Service is ready");
@@ -282,7 +279,7 @@ std::optional<Result> kindStatus(const std::string& group, const std::string& ki
     if (kind == "Pod") return podStatus(obj);
     if (kind == "Secret" || kind == "ConfigMap") return current("Resource is always ready");
     if (kind == "PersistentVolumeClaim") {
-      std::string phase = str(obj["status"]["phase"], "unknown");
+      std::string phase = obj["status"]["phase"].stringOr("unknown");
       if (phase != "Bound") return inProgress("NotBound", "PVC is not Bound. phase: " + phase);
       return current("PVC is Bound");
     }
@@ -322,11 +319,11 @@ const char* statusName(Status status) noexcept {
 
 StatusResult computeStatus(const core::Value& object) {
   if (auto r = checkGeneric(object)) return *r;
-  std::string apiVersion = str(object["apiVersion"]);
+  std::string apiVersion = object["apiVersion"].stringOr();
   std::string group = apiVersion.find('/') == std::string::npos
                           ? std::string()
                           : apiVersion.substr(0, apiVersion.find('/'));
-  if (auto r = kindStatus(group, str(object["kind"]), object)) return *r;
+  if (auto r = kindStatus(group, object["kind"].stringOr(), object)) return *r;
   for (const auto& c : conditionsOf(object)) {
     if (c.type != "Ready") continue;
     if (c.status == "True") return current("Resource is Ready");

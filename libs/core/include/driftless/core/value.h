@@ -152,6 +152,8 @@ class Value {
   [[nodiscard]] const Array& asArray() const;
   Array& asArray();
   [[nodiscard]] const Object& asObject() const;
+  // The string, or fallback when the value is not a string (absent fields are null).
+  [[nodiscard]] std::string stringOr(std::string_view fallback = {}) const;
   Object& asObject();
 
   // Object lookup: nullptr when this is not an object or the key is absent.

@@ -5,8 +5,10 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace driftless::net {
 
@@ -41,5 +43,9 @@ inline bool retryableCurlError(CURLcode rc) noexcept {
       return true;
   }
 }
+
+// True when a GET of url answers 200 within timeout (health and readiness probes; the body is
+// discarded).
+bool httpGetOk(const std::string& url, std::chrono::milliseconds timeout);
 
 }  // namespace driftless::net

@@ -22,6 +22,7 @@
 
 #include "driftless/core/log.h"
 #include "driftless/core/value.h"
+#include "driftless/kube/selector.h"
 #include "driftless/net/http_server.h"
 #include "driftless/notify/notifier.h"
 
@@ -34,7 +35,7 @@ class ClusterView {
  public:
   virtual ~ClusterView() = default;
   // Every Alert (notification.toolkit.fluxcd.io/v1beta3), all namespaces.
-  virtual std::vector<core::Value> alerts() = 0;
+  virtual std::vector<ObjectPtr> alerts() = 0;
   virtual std::optional<core::Value> provider(const std::string& ns, const std::string& name) = 0;
   // The decoded data of a Secret; nullopt when it does not exist.
   virtual std::optional<SecretData> secret(const std::string& ns, const std::string& name) = 0;
@@ -88,6 +89,10 @@ class RateLimiter {
   Clock::time_point lastSweep_{};
 };
 
+// The label selector of a matchLabels map (metav1.LabelSelector{MatchLabels}); throws
+// kube::SelectorError for invalid keys or values.
+kube::LabelSelector matchLabelsSelector(const core::Value& matchLabels);
+
 // Does one eventSources entry of an Alert (in namespace alertNamespace, with eventSeverity)
 // match the event? matchLabels are checked against the live object from cluster.
 bool eventMatchesSource(const Event& event, const core::Value& source,
@@ -96,8 +101,8 @@ bool eventMatchesSource(const Event& event, const core::Value& source,
 
 // The Alerts that take the event: not suspended, a matching source, the inclusion and exclusion
 // lists (Go RE2, unanchored). Invalid regexes are skipped with an InvalidConfig warning.
-std::vector<core::Value> matchingAlerts(const Event& event, const std::vector<core::Value>& alerts,
-                                        ClusterView* cluster);
+std::vector<ObjectPtr> matchingAlerts(const Event& event, const std::vector<ObjectPtr>& alerts,
+                                      ClusterView* cluster);
 
 // RFC 0008: event.toolkit.fluxcd.io/<k>, then the Alert's eventMetadata, then its summary,
 // then <group>/<k>, later sources winning. Returns the conflict message for a
@@ -157,7 +162,7 @@ class EventServer {
  private:
   struct Job {
     Event event;
-    core::Value alert;
+    ObjectPtr alert;
   };
   void dispatch(Job job);
   void workerLoop();

@@ -25,14 +25,14 @@ class MemoryCluster : public ClusterView, public ReceiverCluster {
   std::vector<core::Value> objects;
   std::vector<core::Value> receiverList;
 
-  std::vector<core::Value> alerts() override;
+  std::vector<ObjectPtr> alerts() override;
   std::optional<core::Value> provider(const std::string& ns, const std::string& name) override;
   std::optional<SecretData> secret(const std::string& ns, const std::string& name) override;
   std::optional<core::Value> object(const std::string& apiVersion, const std::string& kind,
                                     const std::string& ns, const std::string& name) override;
   void warn(const core::Value& alert, const std::string& reason,
             const std::string& message) override;
-  std::vector<core::Value> receivers() override;
+  std::vector<ObjectPtr> receivers() override;
   std::vector<std::string> list(const std::string& apiVersion, const std::string& kind,
                                 const std::string& ns, const core::Value& matchLabels) override;
   void requestReconcile(const std::string& apiVersion, const std::string& kind,

@@ -21,6 +21,8 @@ namespace driftless::notify {
 using Event = runtime::events::ForwardedEvent;
 using Metadata = runtime::events::Metadata;
 using Headers = std::vector<std::pair<std::string, std::string>>;
+// An object shared with an informer's cache (runtime::ObjectPtr), read without copying.
+using ObjectPtr = std::shared_ptr<const core::Value>;
 
 struct OutboundRequest {
   std::string method = "POST";

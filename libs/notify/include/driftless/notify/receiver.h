@@ -14,6 +14,7 @@
 #include "driftless/core/log.h"
 #include "driftless/core/value.h"
 #include "driftless/net/http_server.h"
+#include "driftless/notify/notifier.h"
 
 namespace driftless::notify {
 
@@ -41,7 +42,7 @@ class ReceiverCluster {
  public:
   virtual ~ReceiverCluster() = default;
   // Every Receiver, all namespaces.
-  virtual std::vector<core::Value> receivers() = 0;
+  virtual std::vector<ObjectPtr> receivers() = 0;
   // The decoded data of a Secret; nullopt when it does not exist.
   virtual std::optional<std::vector<std::pair<std::string, std::string>>> secret(
       const std::string& ns, const std::string& name) = 0;
