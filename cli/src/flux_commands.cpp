@@ -409,16 +409,13 @@ core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& 
                              ? obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
                              : obj["status"]["lastHandledReconcileAt"].stringOr() == token;
     if (handled) {
+      // Done when Ready is True, or False and no longer progressing (stalled, or retrying).
       const core::Value* ready = condition(obj, "Ready");
       const core::Value* reconciling = condition(obj, "Reconciling");
-      const bool stalled = condition(obj, "Stalled") != nullptr;
-      if (ready != nullptr &&
-          ((*ready)["status"].stringOr() == "True" ||
-           ((*ready)["status"].stringOr() == "False" && (reconciling == nullptr || stalled)) ||
-           ((*ready)["status"].stringOr() == "False" &&
-            (*reconciling)["reason"].stringOr() == "ProgressingWithRetry"))) {
-        return obj;
-      }
+      const std::string status = ready != nullptr ? (*ready)["status"].stringOr() : "";
+      const bool settled = reconciling == nullptr || condition(obj, "Stalled") != nullptr ||
+                           (*reconciling)["reason"].stringOr() == "ProgressingWithRetry";
+      if (status == "True" || (status == "False" && settled)) return obj;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       throw core::Error("timeout waiting for " + k.kind + " reconciliation");

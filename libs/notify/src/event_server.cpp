@@ -405,12 +405,18 @@ void EventServer::dispatch(Job job) {
 
   std::string token;
   try {
-    SecretData secret;
-    if (const std::string ref = pspec["secretRef"]["name"].stringOr(); !ref.empty()) {
+    // A Secret the Provider names in field (nullopt when it names none).
+    auto secretOf = [&](std::string_view field) -> std::optional<SecretData> {
+      const std::string ref = pspec[field]["name"].stringOr();
+      if (ref.empty()) return std::nullopt;
       auto data = cluster_.secret(alertNs, ref);
-      if (!data) throw core::Error("failed to read secret, error: Secret " + ref + " not found");
-      secret = std::move(*data);
-    }
+      if (!data) {
+        throw core::Error("failed to read " + std::string(field) + ", error: Secret " + ref +
+                          " not found");
+      }
+      return data;
+    };
+    const SecretData secret = secretOf("secretRef").value_or(SecretData{});
     ProviderSettings settings = providerSettings(*provider, secret);
     token = settings.token;
     settings.alert = alert;
@@ -419,34 +425,21 @@ void EventServer::dispatch(Job job) {
       transport.timeout =
           std::chrono::duration_cast<std::chrono::milliseconds>(core::parseDuration(t));
     }
-    if (const std::string ref = pspec["certSecretRef"]["name"].stringOr(); !ref.empty()) {
-      auto data = cluster_.secret(alertNs, ref);
-      if (!data) throw core::Error("failed to read cert secret " + ref + ": not found");
-      for (const auto& [k, v] : *data) {
-        if (k == "ca.crt" || (k == "caFile" && transport.caPem.empty())) transport.caPem = v;
-        if (k == "tls.crt") transport.certPem = v;
-        if (k == "tls.key") transport.keyPem = v;
-      }
+    if (const auto certs = secretOf("certSecretRef")) {
+      transport.caPem = secretValue(*certs, "ca.crt")
+                            .value_or(secretValue(*certs, "caFile").value_or(std::string()));
+      transport.certPem = secretValue(*certs, "tls.crt").value_or(std::string());
+      transport.keyPem = secretValue(*certs, "tls.key").value_or(std::string());
     }
-    for (const auto& [k, v] : secret) {
-      if (k == "proxy") transport.proxy = v;
-    }
+    transport.proxy = secretValue(secret, "proxy").value_or(std::string());
     if (const std::string proxy = pspec["proxy"].stringOr(); !proxy.empty())
       transport.proxy = proxy;
-    if (const std::string ref = pspec["proxySecretRef"]["name"].stringOr(); !ref.empty()) {
-      auto data = cluster_.secret(alertNs, ref);
-      if (!data) throw core::Error("failed to read proxy secret " + ref + ": not found");
-      std::string address;
-      std::string user;
-      std::string password;
-      for (const auto& [k, v] : *data) {
-        if (k == "address") address = v;
-        if (k == "username") user = v;
-        if (k == "password") password = v;
-      }
-      if (!user.empty() && address.find("://") != std::string::npos) {
+    if (const auto proxy = secretOf("proxySecretRef")) {
+      std::string address = secretValue(*proxy, "address").value_or(std::string());
+      const std::string user = secretValue(*proxy, "username").value_or(std::string());
+      const std::string password = secretValue(*proxy, "password").value_or(std::string());
+      if (!user.empty() && address.find("://") != std::string::npos)
         address.insert(address.find("://") + 3, user + ":" + password + "@");
-      }
       transport.proxy = address;
     }
     std::unique_ptr<Notifier> notifier = makeNotifier(settings);

@@ -693,6 +693,13 @@ std::string OutboundRequest::header(std::string_view name) const {
   return {};
 }
 
+std::optional<std::string> secretValue(const SecretData& data, std::string_view key) {
+  for (const auto& [k, v] : data) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
 bool isCommitStatusProvider(std::string_view type) noexcept {
   return type == "github" || type == "gitlab" || type == "gitea" || type == "bitbucket" ||
          type == "bitbucketserver" || type == "azuredevops";

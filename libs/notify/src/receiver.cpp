@@ -80,14 +80,6 @@ std::string webhookPath(std::string_view token, std::string_view name, std::stri
   return "/hook/" + core::sha256Hex(preimage);
 }
 
-std::optional<std::string> secretValue(const std::vector<std::pair<std::string, std::string>>& data,
-                                       std::string_view key) {
-  for (const auto& [k, v] : data) {
-    if (k == key) return v;
-  }
-  return std::nullopt;
-}
-
 std::string defaultResourceApiVersion(std::string_view kind) {
   if (kind == "Bucket" || kind == "HelmChart" || kind == "HelmRepository" ||
       kind == "GitRepository" || kind == "OCIRepository")

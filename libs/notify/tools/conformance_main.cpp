@@ -535,9 +535,7 @@ bool runReceiverCase(const Value& c, std::string& why) {
     if (r["secretRef"].isObject()) {
       spec.set("secretRef", core::Object{{"name", "token"}});
       cluster.secrets[ns + "/token"] = secretData(r);
-      for (const auto& [k, v] : cluster.secrets[ns + "/token"]) {
-        if (k == "token") token = v;
-      }
+      token = notify::secretValue(cluster.secrets[ns + "/token"], "token").value_or("");
     } else if (r.find("secretRef") != nullptr) {
       spec.set("secretRef", core::Object{{"name", "missing"}});
     }

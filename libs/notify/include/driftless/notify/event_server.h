@@ -28,8 +28,6 @@
 
 namespace driftless::notify {
 
-using SecretData = std::vector<std::pair<std::string, std::string>>;
-
 // What the event server reads from the cluster, and where it reports.
 class ClusterView {
  public:

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,11 @@ namespace driftless::notify {
 using Event = runtime::events::ForwardedEvent;
 using Metadata = runtime::events::Metadata;
 using Headers = std::vector<std::pair<std::string, std::string>>;
+// The decoded data of a Secret.
+using SecretData = std::vector<std::pair<std::string, std::string>>;
+// The value of key in a Secret's data; nullopt when absent.
+std::optional<std::string> secretValue(const SecretData& data, std::string_view key);
+
 // An object shared with an informer's cache (runtime::ObjectPtr), read without copying.
 using ObjectPtr = std::shared_ptr<const core::Value>;
 

@@ -30,10 +30,6 @@ struct Verdict {
 Verdict validateWebhook(const core::Value& receiverSpec, std::string_view token,
                         const net::HttpRequest& request);
 
-// The value of key in a Secret's data; nullopt when absent.
-std::optional<std::string> secretValue(const std::vector<std::pair<std::string, std::string>>& data,
-                                       std::string_view key);
-
 // The apiVersion a resource entry may omit for Flux source kinds and ImageRepository; "" when
 // the kind needs an explicit apiVersion.
 std::string defaultResourceApiVersion(std::string_view kind);
