@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "driftless/api/registry.h"
+#include "driftless/core/base64.h"
 #include "driftless/core/duration.h"
 #include "driftless/core/error.h"
 #include "driftless/core/json.h"
@@ -22,6 +23,7 @@
 #include "driftless/core/temp_dir.h"
 #include "driftless/core/time.h"
 #include "driftless/core/yaml.h"
+#include "driftless/git/ssh_keys.h"
 #include "driftless/kube/api_error.h"
 #include "driftless/kube/client.h"
 #include "driftless/kube/kubeconfig.h"
@@ -29,6 +31,7 @@
 #include "driftless/net/curl.h"
 #include "driftless/ssa/resource_manager.h"
 #include "kustomization_reconciler.h"
+#include "ui.h"
 
 namespace driftless::cli {
 
@@ -113,12 +116,26 @@ struct Globals {
   std::string output;  // "", json, yaml
   bool withSource = false;
   bool all = false;
+  bool watch = false;
+  bool silent = false;
+  bool force = false;   // reconcile helmrelease --force
+  bool reset = false;   // reconcile helmrelease --reset
   std::string forKind;  // events --for
   std::vector<std::string> positional;
   // create
   bool exportOnly = false;
-  std::string url, branch, tag, semver, interval = "1m", path = "./", source, targetNamespace;
+  std::string url, branch, tag, semver, commit, digest, provider, interval = "1m", path = "./",
+                                                                  source, targetNamespace;
   bool prune = false;
+  // create helmrelease
+  std::string chart, chartVersion, chartRef, releaseName;
+  std::vector<std::string> valuesFiles;
+  bool createTargetNamespace = false;
+  // create secret git
+  std::string password, bearerToken, sshKeyAlgorithm = "ecdsa", sshEcdsaCurve = "p384",
+                                     sshRsaBits = "2048", privateKeyFile, caFile;
+  // trace
+  std::string apiVersion;
   std::vector<std::string> dependsOn;
   // create alert-provider / alert / receiver
   std::string type, channel, address, secretRef, username, providerRef, eventSeverity;
@@ -164,6 +181,48 @@ Globals parseGlobals(const std::vector<std::string>& args) {
       g.withSource = true;
     } else if (a == "--all") {
       g.all = true;
+    } else if (a == "-w" || a == "--watch") {
+      g.watch = true;
+    } else if (a == "-s" || a == "--silent") {
+      g.silent = true;
+    } else if (a == "--force") {
+      g.force = true;
+    } else if (a == "--reset") {
+      g.reset = true;
+    } else if (a == "--commit") {
+      g.commit = next();
+    } else if (a == "--digest") {
+      g.digest = next();
+    } else if (a == "--provider") {
+      g.provider = next();
+    } else if (a == "--chart") {
+      g.chart = next();
+    } else if (a == "--chart-version") {
+      g.chartVersion = next();
+    } else if (a == "--chart-ref") {
+      g.chartRef = next();
+    } else if (a == "--release-name") {
+      g.releaseName = next();
+    } else if (a == "--values") {
+      g.valuesFiles.push_back(next());
+    } else if (a == "--create-target-namespace") {
+      g.createTargetNamespace = !hasValue || value == "true";
+    } else if (a == "--password") {
+      g.password = next();
+    } else if (a == "--bearer-token") {
+      g.bearerToken = next();
+    } else if (a == "--ssh-key-algorithm") {
+      g.sshKeyAlgorithm = next();
+    } else if (a == "--ssh-ecdsa-curve") {
+      g.sshEcdsaCurve = next();
+    } else if (a == "--ssh-rsa-bits") {
+      g.sshRsaBits = next();
+    } else if (a == "--private-key-file") {
+      g.privateKeyFile = next();
+    } else if (a == "--ca-file") {
+      g.caFile = next();
+    } else if (a == "--api-version") {
+      g.apiVersion = next();
     } else if (a == "--for") {
       g.forKind = next();
     } else if (a == "--export") {
@@ -246,10 +305,6 @@ kube::ClientPtr connect(const Globals& g) {
       config, core::Logger(core::makeFdLogSink(2), core::LogLevel::Error, core::LogEncoding::Json));
 }
 
-void say(const char* mark, const std::string& message) {
-  std::cerr << mark << ' ' << message << '\n';
-}
-
 const core::Value* condition(const core::Value& obj, std::string_view type) {
   const core::Value& conds = obj["status"]["conditions"];
   if (!conds.isArray()) return nullptr;
@@ -307,14 +362,126 @@ void printTable(const std::vector<std::string>& header,
     print(r);
 }
 
+std::string lowerKind(const Kind& k) {
+  std::string lower = k.kind;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  return lower;
+}
+
+// The revision `flux get` shows: the artifact's for sources, the last applied for
+// Kustomizations, the latest release's chart version (or the last attempt) for HelmReleases.
+std::string revisionOf(const Kind& k, const core::Value& item) {
+  if (k.source) return item["status"]["artifact"]["revision"].stringOr();
+  if (k.kind == "HelmRelease") {
+    const core::Value& history = item["status"]["history"];
+    if (history.isArray() && !history.asArray().empty()) {
+      return history.asArray().front()["chartVersion"].stringOr();
+    }
+    return item["status"]["lastAttemptedRevision"].stringOr();
+  }
+  return item["status"]["lastAppliedRevision"].stringOr();
+}
+
+// One `flux get` row: [NAMESPACE] NAME [REVISION] SUSPENDED READY MESSAGE.
+std::vector<std::string> rowOf(const Kind& k, const core::Value& item, bool allNamespaces,
+                               bool qualified) {
+  const core::Value* ready = condition(item, "Ready");
+  const std::string status = ready != nullptr ? (*ready)["status"].stringOr() : "False";
+  const std::string message =
+      ready != nullptr ? (*ready)["message"].stringOr() : "waiting to be reconciled";
+  const bool suspended = item["spec"]["suspend"].isBool() && item["spec"]["suspend"].asBool();
+  std::vector<std::string> row;
+  if (allNamespaces) row.push_back(item["metadata"]["namespace"].stringOr());
+  const std::string name = item["metadata"]["name"].stringOr();
+  row.push_back(qualified ? lowerKind(k) + "/" + name : name);
+  if (k.kind != "Provider" && k.kind != "Alert") row.push_back(truncateHex(revisionOf(k, item)));
+  row.push_back(suspended ? "True" : "False");
+  row.push_back(status);
+  row.push_back(truncateHex(message));
+  return row;
+}
+
+std::vector<std::string> headerOf(const std::string& kind, bool allNamespaces) {
+  std::vector<std::string> header;
+  if (allNamespaces) header.push_back("Namespace");
+  header.push_back("Name");
+  if (kind == "Provider" || kind == "Alert") {
+    header.insert(header.end(), {"Suspended", "Ready", "Message"});
+  } else {
+    header.insert(header.end(), {"Revision", "Suspended", "Ready", "Message"});
+  }
+  return header;
+}
+
+// `get --watch`: the current table, then a row for every change, until interrupted. Watches
+// end on the server's timeout and are resumed from the last resourceVersion (re-listed when
+// that is too old).
+int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std::string& only) {
+  const std::string ns = g.allNamespaces ? "" : g.namespace_;
+  std::vector<std::string> header = headerOf(k.kind, g.allNamespaces);
+  for (auto& h : header)
+    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+  // Rows after the first table are padded to at least the header's widths.
+  auto printRow = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      std::string cell = row[i];
+      if (i < header.size()) cell.resize(std::max(cell.size(), header[i].size()), ' ');
+      line += cell + '\t';
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    std::cout << line << std::endl;
+  };
+  std::string resourceVersion;
+  bool printedHeader = false;
+  while (true) {
+    if (resourceVersion.empty()) {
+      core::Value list = client.list(k.gvk, ns);
+      resourceVersion = list["metadata"]["resourceVersion"].stringOr();
+      if (!printedHeader) {
+        printRow(header);
+        printedHeader = true;
+      }
+      for (const auto& item : std::as_const(list)["items"].asArray()) {
+        if (!only.empty() && item["metadata"]["name"].stringOr() != only) continue;
+        printRow(rowOf(k, item, g.allNamespaces, false));
+      }
+    }
+    kube::WatchOptions options;
+    options.resourceVersion = resourceVersion;
+    bool expired = false;
+    client.watch(k.gvk, ns, options, [&](const kube::WatchEvent& e) {
+      if (e.type == kube::WatchEventType::Error) {
+        expired = true;
+        return false;
+      }
+      const std::string rv = e.object["metadata"]["resourceVersion"].stringOr();
+      if (!rv.empty()) resourceVersion = rv;
+      if (e.type != kube::WatchEventType::Added && e.type != kube::WatchEventType::Modified) {
+        return true;
+      }
+      if (!only.empty() && e.object["metadata"]["name"].stringOr() != only) return true;
+      printRow(rowOf(k, e.object, g.allNamespaces, false));
+      return true;
+    });
+    if (expired) resourceVersion.clear();
+  }
+}
+
 int get(const Globals& g) {
   std::size_t used = 0;
   const auto names = resolve(g.positional, used);
   const std::string only = g.positional.size() > used ? g.positional[used] : "";
   auto client = connect(g);
   const bool many = names.size() > 1;
+  if (g.watch) {
+    if (many) throw core::Error("--watch follows one kind at a time (e.g. get sources git -w)");
+    return watchTable(*client, g, kindNamed(names.front()), only);
+  }
   std::vector<std::vector<std::string>> rows;
   core::Value items = core::Value::array();
+  std::string nameLines;
   for (const auto& name : names) {
     const Kind& k = kindNamed(name);
     core::Value list;
@@ -328,29 +495,8 @@ int get(const Globals& g) {
       const std::string itemName = item["metadata"]["name"].stringOr();
       if (!only.empty() && itemName != only) continue;
       items.push_back(item);
-      const core::Value* ready = condition(item, "Ready");
-      const std::string status = ready != nullptr ? (*ready)["status"].stringOr() : "False";
-      const std::string message =
-          ready != nullptr ? (*ready)["message"].stringOr() : "waiting to be reconciled";
-      const std::string revision = k.source ? item["status"]["artifact"]["revision"].stringOr()
-                                            : item["status"]["lastAppliedRevision"].stringOr();
-      const bool suspended = item["spec"]["suspend"].isBool() && item["spec"]["suspend"].asBool();
-      std::vector<std::string> row;
-      if (g.allNamespaces) row.push_back(item["metadata"]["namespace"].stringOr());
-      std::string lowerKind = k.kind;
-      std::transform(lowerKind.begin(), lowerKind.end(), lowerKind.begin(), ::tolower);
-      row.push_back(many ? lowerKind + "/" + itemName : itemName);
-      if (k.kind == "Provider" || k.kind == "Alert") {
-        row.push_back(suspended ? "True" : "False");
-        row.push_back(status);
-        row.push_back(truncateHex(message));
-      } else {
-        row.push_back(truncateHex(revision));
-        row.push_back(suspended ? "True" : "False");
-        row.push_back(status);
-        row.push_back(truncateHex(message));
-      }
-      rows.push_back(std::move(row));
+      nameLines += lowerKind(k) + "/" + itemName + "\n";
+      rows.push_back(rowOf(k, item, g.allNamespaces, many));
     }
   }
   if (g.output == "json" || g.output == "yaml") {
@@ -361,6 +507,12 @@ int get(const Globals& g) {
     std::cout << (g.output == "json" ? core::toJson(out) + "\n" : core::toYaml(out));
     return 0;
   }
+  if (g.output == "name") {
+    std::cout << nameLines;
+    return 0;
+  }
+  if (!g.output.empty())
+    throw core::Error("unknown output format '" + g.output + "' (json, yaml or name)");
   if (rows.empty()) {
     if (!only.empty()) {
       throw core::Error(kindNamed(names.front()).kind + " object '" + only + "' not found in " +
@@ -372,16 +524,7 @@ int get(const Globals& g) {
     }
     return 0;
   }
-  std::vector<std::string> header;
-  if (g.allNamespaces) header.push_back("Namespace");
-  header.push_back("Name");
-  const std::string& first = names.front();
-  if (first == "Provider" || first == "Alert") {
-    header.insert(header.end(), {"Suspended", "Ready", "Message"});
-  } else {
-    header.insert(header.end(), {"Revision", "Suspended", "Ready", "Message"});
-  }
-  printTable(header, rows);
+  printTable(headerOf(names.front(), g.allNamespaces), rows);
   return 0;
 }
 
@@ -401,9 +544,11 @@ core::Value getObject(kube::Client& client, const Kind& k, const std::string& ns
 // observed) and is Ready=True or a terminal False; returns the object.
 core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& ns,
                         const std::string& name, const std::string& token,
-                        std::chrono::milliseconds timeout) {
+                        std::chrono::milliseconds timeout, const std::string& what = "") {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Progress progress("waiting for " + (what.empty() ? k.kind : what) + " reconciliation");
   while (true) {
+    progress.tick();
     core::Value obj = getObject(client, k, ns, name);
     const bool handled = token.empty()
                              ? obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
@@ -426,8 +571,8 @@ core::Value waitHandled(kube::Client& client, const Kind& k, const std::string& 
 
 std::string successMessage(const Kind& k, const core::Value& obj) {
   if (k.source) return "fetched revision " + obj["status"]["artifact"]["revision"].stringOr();
-  if (k.kind == "Kustomization") {
-    return "applied revision " + obj["status"]["lastAppliedRevision"].stringOr();
+  if (k.kind == "Kustomization" || k.kind == "HelmRelease") {
+    return "applied revision " + revisionOf(k, obj);
   }
   return k.kind + " reconciliation completed";
 }
@@ -441,9 +586,13 @@ int reconcileOne(kube::Client& client, const Globals& g, const Kind& k, const st
   const std::string token = core::formatRfc3339Micro(std::chrono::system_clock::now());
   core::Value patch = core::Value::object();
   patch["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = token;
+  if (k.kind == "HelmRelease") {
+    // helm-controller: a one-off upgrade without changes, or the failure counters reset.
+    if (g.force) patch["metadata"]["annotations"]["reconcile.fluxcd.io/forceAt"] = token;
+    if (g.reset) patch["metadata"]["annotations"]["reconcile.fluxcd.io/resetAt"] = token;
+  }
   client.patch({k.gvk, g.namespace_, name}, kube::PatchType::Merge, patch);
   say("✔", k.kind + " annotated");
-  say("◎", "waiting for " + k.kind + " reconciliation");
   core::Value done = waitHandled(client, k, g.namespace_, name, token, g.timeout);
   const core::Value* ready = condition(done, "Ready");
   if (ready == nullptr || (*ready)["status"].stringOr() != "True") {
@@ -458,20 +607,26 @@ int reconcile(const Globals& g) {
   std::size_t used = 0;
   const auto names = resolve(g.positional, used);
   if (names.size() != 1 || g.positional.size() <= used) {
-    throw core::Error("usage: driftless reconcile source git|kustomization NAME [--with-source]");
+    throw core::Error(
+        "usage: driftless reconcile source git|oci|helm|chart|bucket NAME | kustomization NAME "
+        "[--with-source] | helmrelease NAME [--with-source] [--force|--reset]");
   }
   const Kind& k = kindNamed(names.front());
   const std::string name = g.positional[used];
+  if ((g.force || g.reset) && k.kind != "HelmRelease") {
+    throw core::Error("--force and --reset apply to helmreleases only");
+  }
   auto client = connect(g);
-  if (g.withSource && k.kind == "Kustomization") {
+  if (g.withSource && (k.kind == "Kustomization" || k.kind == "HelmRelease")) {
     core::Value obj = getObject(*client, k, g.namespace_, name);
-    const std::string sourceKind = obj["spec"]["sourceRef"]["kind"].stringOr();
-    const std::string sourceName = obj["spec"]["sourceRef"]["name"].stringOr();
+    // A Kustomization's sourceRef; a HelmRelease's chartRef, or its chart template's sourceRef.
+    const core::Value& spec = std::as_const(obj)["spec"];
+    const core::Value& ref = k.kind == "Kustomization"     ? spec["sourceRef"]
+                             : spec["chartRef"].isObject() ? spec["chartRef"]
+                                                           : spec["chart"]["spec"]["sourceRef"];
     Globals sg = g;
-    if (!obj["spec"]["sourceRef"]["namespace"].stringOr().empty()) {
-      sg.namespace_ = obj["spec"]["sourceRef"]["namespace"].stringOr();
-    }
-    reconcileOne(*client, sg, kindNamed(sourceKind), sourceName);
+    if (!ref["namespace"].stringOr().empty()) sg.namespace_ = ref["namespace"].stringOr();
+    reconcileOne(*client, sg, kindNamed(ref["kind"].stringOr()), ref["name"].stringOr());
   }
   return reconcileOne(*client, g, k, name);
 }
@@ -509,7 +664,6 @@ int suspendOrResume(const Globals& g, bool suspend) {
     client->patch({k.gvk, g.namespace_, name}, kube::PatchType::Merge, patch);
     say("✔", lower + (suspend ? " suspended" : " resumed"));
     if (!suspend) {
-      say("◎", "waiting for " + k.kind + " reconciliation");
       const std::string token =
           std::as_const(patch)["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]
               .stringOr();
@@ -573,6 +727,218 @@ int exportCommand(const Globals& g) {
   }
   for (const auto& d : docs)
     std::cout << "---\n" << core::toYaml(d);
+  return 0;
+}
+
+// `delete KIND NAME`: asks first (unless --silent), as flux does.
+int deleteCommand(const Globals& g) {
+  std::size_t used = 0;
+  const auto names = resolve(g.positional, used);
+  if (names.size() != 1 || g.positional.size() <= used) {
+    throw core::Error("usage: driftless delete KIND NAME [--silent]");
+  }
+  const Kind& k = kindNamed(names.front());
+  const std::string name = g.positional[used];
+  auto client = connect(g);
+  getObject(*client, k, g.namespace_, name);
+  const std::string lower = lowerKind(k);
+  if (!g.silent) {
+    std::cerr << "Are you sure you want to delete this " << lower << "? [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      throw core::Error("aborting (answer y, or pass --silent to skip the question)");
+    }
+  }
+  say("►", "deleting " + lower + " " + name + " in " + g.namespace_ + " namespace");
+  client->remove({k.gvk, g.namespace_, name});
+  say("✔", lower + " deleted");
+  return 0;
+}
+
+// A kind or resource name as typed (Deployment, deployment, deployments, deployment.apps,
+// HelmRelease) to its mapping: the core group first, then the groups users name most.
+kube::RestMapping traceMapping(kube::Client& client, const std::string& kind,
+                               const std::string& apiVersion) {
+  if (!apiVersion.empty()) {
+    return client.restMapper().mappingFor(kube::GroupVersionKind::fromApiVersion(apiVersion, kind));
+  }
+  std::string resource = kind;
+  std::transform(resource.begin(), resource.end(), resource.begin(), ::tolower);
+  std::vector<std::string> groups;
+  if (const auto dot = resource.find('.'); dot != std::string::npos) {
+    groups.push_back(resource.substr(dot + 1));
+    resource.resize(dot);
+  } else {
+    groups = {"",
+              "apps",
+              "batch",
+              "networking.k8s.io",
+              "rbac.authorization.k8s.io",
+              "policy",
+              "autoscaling",
+              "apiextensions.k8s.io",
+              "kustomize.toolkit.fluxcd.io",
+              "helm.toolkit.fluxcd.io",
+              "source.toolkit.fluxcd.io",
+              "notification.toolkit.fluxcd.io"};
+  }
+  for (const auto& group : groups) {
+    try {
+      return client.restMapper().mappingForResource({group, "", resource});
+    } catch (const kube::NoMatchError&) {
+    }
+  }
+  throw core::Error("the server doesn't have a resource type \"" + kind +
+                    "\" (name it as KIND/NAME with --api-version, or RESOURCE.GROUP/NAME)");
+}
+
+// The Flux owner (name, namespace) from a labelled object, following owner references.
+std::optional<std::pair<std::string, std::string>> fluxOwner(kube::Client& client,
+                                                             const core::Value& obj,
+                                                             const std::string& group, int depth) {
+  const core::Value& labels = obj["metadata"]["labels"];
+  const std::string name = labels[group + "/name"].stringOr();
+  if (!name.empty()) return std::make_pair(name, labels[group + "/namespace"].stringOr());
+  const core::Value& owners = obj["metadata"]["ownerReferences"];
+  if (!owners.isArray() || depth > 10) return std::nullopt;
+  for (const auto& ref : owners.asArray()) {
+    try {
+      const core::Value owner =
+          client.get({kube::GroupVersionKind::fromApiVersion(ref["apiVersion"].stringOr(),
+                                                             ref["kind"].stringOr()),
+                      obj["metadata"]["namespace"].stringOr(), ref["name"].stringOr()});
+      if (auto found = fluxOwner(client, owner, group, depth + 1)) return found;
+    } catch (const std::exception&) {
+      // An owner that is gone or unknown: not this path.
+    }
+  }
+  return std::nullopt;
+}
+
+// metav1.Time as Go's template prints it: `2026-11-22 22:40:13 +0000 UTC`.
+std::string goTime(const std::string& rfc3339) {
+  if (rfc3339.size() == 20 && rfc3339.back() == 'Z' && rfc3339[10] == 'T') {
+    return rfc3339.substr(0, 10) + " " + rfc3339.substr(11, 8) + " +0000 UTC";
+  }
+  return rfc3339;
+}
+
+// The `Status:` and `Message:` lines of one trace block, padded to `width`.
+std::string traceStatus(const core::Value& obj, std::size_t width) {
+  auto field = [&](const std::string& label) {
+    std::string f = label + ":";
+    f.resize(std::max(f.size() + 1, width), ' ');
+    return f;
+  };
+  const core::Value* ready = condition(obj, "Ready");
+  if (ready == nullptr) return field("Status") + "Unknown\n";
+  const bool failed = (*ready)["status"].stringOr() == "False";
+  return field("Status") + (failed ? "Last reconciliation failed at " : "Last reconciled at ") +
+         goTime((*ready)["lastTransitionTime"].stringOr()) + "\n" + field("Message") +
+         (*ready)["message"].stringOr() + "\n";
+}
+
+// One trace block: `Kind: name`, then the given lines, then the status; fields aligned.
+std::string traceBlock(const core::Value& obj, const std::string& kind,
+                       const std::vector<std::pair<std::string, std::string>>& lines,
+                       std::size_t width) {
+  auto field = [&](const std::string& label) {
+    std::string f = label + ":";
+    f.resize(std::max(f.size() + 1, width), ' ');
+    return f;
+  };
+  std::string out = "---\n" + field(kind) + obj["metadata"]["name"].stringOr() + "\n" +
+                    field("Namespace") + obj["metadata"]["namespace"].stringOr() + "\n";
+  for (const auto& [label, value] : lines) {
+    if (!value.empty()) out += field(label) + value + "\n";
+  }
+  return out + traceStatus(obj, width);
+}
+
+std::string sourceLines(const core::Value& src, std::size_t width) {
+  const std::string kind = src["kind"].stringOr();
+  const core::Value& ref = src["spec"]["ref"];
+  std::vector<std::pair<std::string, std::string>> lines = {{"URL", src["spec"]["url"].stringOr()}};
+  if (!ref["tag"].stringOr().empty()) {
+    lines.emplace_back("Tag", ref["tag"].stringOr());
+  } else if (!ref["semver"].stringOr().empty()) {
+    lines.emplace_back("Tag", ref["semver"].stringOr());
+  } else if (!ref["branch"].stringOr().empty()) {
+    lines.emplace_back("Branch", ref["branch"].stringOr());
+  }
+  lines.emplace_back("Revision", src["status"]["artifact"]["revision"].stringOr());
+  return traceBlock(src, kind, lines, width);
+}
+
+// `trace KIND/NAME`: the object, the Kustomization or HelmRelease that manages it and their
+// sources, in flux trace's layout.
+int trace(const Globals& g) {
+  if (g.positional.empty()) throw core::Error("usage: driftless trace KIND/NAME [-n NAMESPACE]");
+  std::string kind = g.kindFilter;
+  std::string name = g.positional.front();
+  if (const auto slash = name.find('/'); kind.empty() && slash != std::string::npos) {
+    kind = name.substr(0, slash);
+    name = name.substr(slash + 1);
+  }
+  if (kind.empty()) throw core::Error("the object's kind is required: KIND/NAME or --kind");
+  auto client = connect(g);
+  const kube::RestMapping mapping = traceMapping(*client, kind, g.apiVersion);
+  const std::string ns = mapping.namespaced ? g.namespace_ : "";
+  core::Value obj;
+  try {
+    obj = client->get({mapping.gvk, ns, name});
+  } catch (const kube::ApiError& e) {
+    if (!e.isNotFound()) throw;
+    throw core::Error(mapping.gvk.kind + " object '" + name + "' not found" +
+                      (ns.empty() ? std::string() : " in " + ns + " namespace"));
+  }
+  std::string out = "\nObject:        " + mapping.gvk.kind + "/" + name + "\n";
+  if (!ns.empty()) out += "Namespace:     " + ns + "\n";
+  out += "Status:        Managed by Flux\n";
+  if (auto ks = fluxOwner(*client, obj, "kustomize.toolkit.fluxcd.io", 0)) {
+    const core::Value k = getObject(*client, kindNamed("Kustomization"), ks->second, ks->first);
+    out += traceBlock(k, "Kustomization",
+                      {{"Target", k["spec"]["targetNamespace"].stringOr()},
+                       {"Path", k["spec"]["path"].stringOr()},
+                       {"Revision", k["status"]["lastAppliedRevision"].stringOr()}},
+                      15);
+    const core::Value& ref = k["spec"]["sourceRef"];
+    const std::string srcNs =
+        ref["namespace"].stringOr().empty() ? ks->second : ref["namespace"].stringOr();
+    core::Value src =
+        getObject(*client, kindNamed(ref["kind"].stringOr()), srcNs, ref["name"].stringOr());
+    out += sourceLines(src, 15);
+  } else if (auto hr = fluxOwner(*client, obj, "helm.toolkit.fluxcd.io", 0)) {
+    const core::Value h = getObject(*client, kindNamed("HelmRelease"), hr->second, hr->first);
+    out += traceBlock(h, "HelmRelease",
+                      {{"Target", h["spec"]["targetNamespace"].stringOr()},
+                       {"Revision", revisionOf(kindNamed("HelmRelease"), h)}},
+                      16);
+    const std::string chartName = h["status"]["helmChart"].stringOr();  // namespace/name
+    if (const auto slash = chartName.find('/'); slash != std::string::npos) {
+      const core::Value chart = getObject(*client, kindNamed("HelmChart"),
+                                          chartName.substr(0, slash), chartName.substr(slash + 1));
+      out += traceBlock(chart, "HelmChart",
+                        {{"Chart", chart["spec"]["chart"].stringOr()},
+                         {"Version", chart["spec"]["version"].stringOr()},
+                         {"Revision", chart["status"]["artifact"]["revision"].stringOr()}},
+                        16);
+    }
+    const core::Value& ref = h["spec"]["chart"]["spec"]["sourceRef"];
+    if (ref.isObject()) {
+      const std::string srcNs =
+          ref["namespace"].stringOr().empty() ? hr->second : ref["namespace"].stringOr();
+      out += sourceLines(
+          getObject(*client, kindNamed(ref["kind"].stringOr()), srcNs, ref["name"].stringOr()),
+          ref["kind"].stringOr() == "GitRepository" ? 15 : 16);
+    }
+  } else {
+    throw core::Error(
+        "object not managed by Flux (no kustomize.toolkit.fluxcd.io or "
+        "helm.toolkit.fluxcd.io labels on it or its owners)");
+  }
+  std::cout << out;
   return 0;
 }
 
@@ -772,7 +1138,135 @@ core::Value objectRefs(const std::vector<std::string>& refs, const std::string& 
   return out;
 }
 
+std::string readFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::Error("cannot read " + what + " " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `create secret git NAME --url URL`: for ssh:// a deploy key (generated, or --private-key-file)
+// and the host's keys; for http(s):// basic auth or a bearer token, and --ca-file. The Secret
+// holds flux's keys (identity, identity.pub, known_hosts, username, password, bearerToken,
+// ca.crt). Nothing secret is printed except with --export, which prints the Secret itself.
+int createSecretGit(const Globals& g) {
+  if (g.positional.size() < 3 || g.positional[1] != "git") {
+    throw core::Error("usage: driftless create secret git NAME --url URL [flags]");
+  }
+  const std::string name = g.positional[2];
+  if (g.url.empty()) throw core::Error("url is required");
+  const auto sep = g.url.find("://");
+  if (sep == std::string::npos) {
+    throw core::Error("url '" + g.url + "' has no scheme (ssh://, https:// or http://)");
+  }
+  const std::string scheme = g.url.substr(0, sep);
+  core::Value data = core::Value::object();  // key -> plain text
+  std::string deployKey;
+  if (scheme == "ssh") {
+    std::string authority = g.url.substr(sep + 3);
+    authority.resize(std::min(authority.size(), authority.find('/')));
+    if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+    std::string host = authority;
+    std::uint16_t port = 22;
+    if (const auto colon = authority.rfind(':');
+        colon != std::string::npos && authority.find(']') == std::string::npos) {
+      host = authority.substr(0, colon);
+      port = static_cast<std::uint16_t>(std::stoi(authority.substr(colon + 1)));
+    }
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    git::SshKeyPair pair;
+    if (!g.privateKeyFile.empty()) {
+      pair.privateKey = readFile(g.privateKeyFile, "private key file");
+      pair.publicKey = git::sshPublicKeyOf(pair.privateKey);
+    } else {
+      git::SshKeyOptions options;
+      if (g.sshKeyAlgorithm == "rsa") {
+        options.algorithm = git::SshKeyAlgorithm::Rsa;
+      } else if (g.sshKeyAlgorithm == "ed25519") {
+        options.algorithm = git::SshKeyAlgorithm::Ed25519;
+      } else if (g.sshKeyAlgorithm != "ecdsa") {
+        throw core::Error("invalid --ssh-key-algorithm '" + g.sshKeyAlgorithm +
+                          "', must be one of ecdsa, rsa, ed25519");
+      }
+      options.ecdsaCurve = g.sshEcdsaCurve;
+      options.rsaBits = std::stoi(g.sshRsaBits);
+      pair = git::generateSshKeyPair(options);
+    }
+    data["identity"] = pair.privateKey;
+    data["identity.pub"] = pair.publicKey;
+    data["known_hosts"] = git::scanKnownHosts(host, port, std::chrono::seconds(30));
+    if (!g.password.empty()) data["password"] = g.password;  // the key's passphrase
+    deployKey = pair.publicKey.substr(0, pair.publicKey.find('\n'));
+  } else if (scheme == "http" || scheme == "https") {
+    if (!g.bearerToken.empty()) {
+      if (!g.username.empty())
+        throw core::Error("--bearer-token and --username exclude each other");
+      data["bearerToken"] = g.bearerToken;
+    } else {
+      if (g.username.empty() || g.password.empty()) {
+        throw core::Error(
+            "for Git over HTTP/S the username and password, or a bearer token, are required");
+      }
+      data["username"] = g.username;
+      data["password"] = g.password;
+    }
+    if (!g.caFile.empty()) data["ca.crt"] = readFile(g.caFile, "CA file");
+  } else {
+    throw core::Error("url scheme '" + scheme + "' not supported (ssh, https or http)");
+  }
+  core::Value secret = core::Value::object();
+  secret["apiVersion"] = "v1";
+  secret["kind"] = "Secret";
+  secret["metadata"]["name"] = name;
+  secret["metadata"]["namespace"] = g.namespace_;
+  if (g.exportOnly) {
+    secret["stringData"] = data;
+    std::cout << "---\n" << core::toYaml(secret);
+    return 0;
+  }
+  if (!deployKey.empty()) say("✚", "deploy key: " + deployKey);
+  for (const auto& m : data.asObject())
+    secret["data"][m.key] = core::base64Encode(m.value.asString());
+  auto client = connect(g);
+  applyObject(*client, secret);
+  say("►", "git secret '" + name + "' created in '" + g.namespace_ + "' namespace");
+  return 0;
+}
+
+// KIND/NAME[.NAMESPACE] as a cross-namespace object reference ({kind, name, namespace}).
+core::Value crossNamespaceRef(const std::string& text, const std::string& what) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) {
+    throw core::Error("invalid " + what + " '" + text + "', must be in format <kind>/<name>");
+  }
+  core::Value ref = core::Value::object();
+  ref["kind"] = text.substr(0, slash);
+  std::string name = text.substr(slash + 1);
+  if (const auto dot = name.find('.'); dot != std::string::npos) {
+    ref["name"] = name.substr(0, dot);
+    ref["namespace"] = name.substr(dot + 1);
+  } else {
+    ref["name"] = name;
+  }
+  return ref;
+}
+
+// Deep merge of maps (Helm's values semantics): b's keys win, maps merge recursively.
+void mergeValues(core::Value& a, const core::Value& b) {
+  if (!a.isObject() || !b.isObject()) {
+    a = b;
+    return;
+  }
+  for (const auto& [key, value] : b.asObject()) {
+    if (a.asObject().contains(key) && a[key].isObject() && value.isObject()) {
+      mergeValues(a[key], value);
+    } else {
+      a[key] = value;
+    }
+  }
+}
+
 int create(const Globals& g) {
+  if (!g.positional.empty() && g.positional.front() == "secret") return createSecretGit(g);
   if (g.positional.empty()) {
     throw core::Error(
         "usage: driftless create source git NAME --url URL --branch B | create "
@@ -796,12 +1290,80 @@ int create(const Globals& g) {
     if (g.url.empty()) throw core::Error("url is required");
     obj["spec"]["interval"] = g.interval;
     obj["spec"]["url"] = g.url;
-    if (!g.semver.empty()) {
+    if (!g.commit.empty()) {
+      obj["spec"]["ref"]["commit"] = g.commit;
+      if (!g.branch.empty()) obj["spec"]["ref"]["branch"] = g.branch;
+    } else if (!g.semver.empty()) {
       obj["spec"]["ref"]["semver"] = g.semver;
     } else if (!g.tag.empty()) {
       obj["spec"]["ref"]["tag"] = g.tag;
     } else {
       obj["spec"]["ref"]["branch"] = g.branch.empty() ? "master" : g.branch;
+    }
+    if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
+  } else if (k.kind == "OCIRepository") {
+    what = "OCIRepository source";
+    if (g.url.empty()) throw core::Error("url is required");
+    if (!g.url.starts_with("oci://")) {
+      throw core::Error("url '" + g.url + "' must start with oci:// (e.g. oci://ghcr.io/org/app)");
+    }
+    if (g.tag.empty() && g.semver.empty() && g.digest.empty()) {
+      throw core::Error("one of --tag, --tag-semver or --digest is required");
+    }
+    obj["spec"]["interval"] = g.interval;
+    obj["spec"]["url"] = g.url;
+    if (!g.digest.empty()) obj["spec"]["ref"]["digest"] = g.digest;
+    if (!g.semver.empty()) obj["spec"]["ref"]["semver"] = g.semver;
+    if (!g.tag.empty()) obj["spec"]["ref"]["tag"] = g.tag;
+    if (!g.provider.empty() && g.provider != "generic") obj["spec"]["provider"] = g.provider;
+    if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
+  } else if (k.kind == "HelmRepository") {
+    what = "HelmRepository source";
+    if (g.url.empty()) throw core::Error("url is required");
+    obj["spec"]["interval"] = g.interval;
+    obj["spec"]["url"] = g.url;
+    if (g.url.starts_with("oci://")) obj["spec"]["type"] = "oci";
+    if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
+  } else if (k.kind == "HelmRelease") {
+    what = "HelmRelease";
+    obj["spec"]["interval"] = g.interval;
+    if (!g.chartRef.empty()) {
+      obj["spec"]["chartRef"] = crossNamespaceRef(g.chartRef, "chart ref");
+    } else {
+      if (g.source.empty() || g.chart.empty()) {
+        throw core::Error("--source and --chart, or --chart-ref, are required");
+      }
+      core::Value& chart = obj["spec"]["chart"]["spec"];
+      chart["chart"] = g.chart;
+      if (!g.chartVersion.empty()) chart["version"] = g.chartVersion;
+      chart["reconcileStrategy"] = "ChartVersion";
+      chart["sourceRef"] = crossNamespaceRef(g.source, "source");
+    }
+    if (!g.releaseName.empty()) obj["spec"]["releaseName"] = g.releaseName;
+    if (!g.targetNamespace.empty()) obj["spec"]["targetNamespace"] = g.targetNamespace;
+    if (g.createTargetNamespace) obj["spec"]["install"]["createNamespace"] = true;
+    for (const auto& d : g.dependsOn) {
+      core::Value dep = core::Value::object();
+      auto sl = d.find('/');
+      if (sl != std::string::npos) {
+        dep["namespace"] = d.substr(0, sl);
+        dep["name"] = d.substr(sl + 1);
+      } else {
+        dep["name"] = d;
+      }
+      obj["spec"]["dependsOn"].push_back(std::move(dep));
+    }
+    // Values files merged in order, later keys over earlier ones, as flux merges them.
+    for (const auto& file : g.valuesFiles) {
+      std::ifstream in(file);
+      if (!in) throw core::Error("cannot read values file " + file);
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      core::YamlParseOptions options;
+      options.source = file;
+      const core::Value values = core::parseYaml(text, options);
+      if (!values.isObject()) throw core::Error("values file " + file + " must hold a map");
+      mergeValues(obj["spec"]["values"], values);
     }
   } else if (k.kind == "Kustomization") {
     what = "Kustomization";
@@ -857,7 +1419,8 @@ int create(const Globals& g) {
     if (!g.secretRef.empty()) obj["spec"]["secretRef"]["name"] = g.secretRef;
   } else {
     throw core::Error(
-        "create supports source git, kustomization, alert-provider, alert and receiver so far");
+        "create supports source git|oci|helm, secret git, kustomization, helmrelease, "
+        "alert-provider, alert and receiver");
   }
   if (g.exportOnly) {
     std::cout << "---\n" << core::toYaml(obj);
@@ -876,8 +1439,7 @@ int create(const Globals& g) {
   say("►", "applying " + what);
   const bool created = applyObject(*client, obj);
   say("✔", what + (created ? " created" : " updated"));
-  say("◎", "waiting for " + what + " reconciliation");
-  core::Value done = waitHandled(*client, k, g.namespace_, name, "", g.timeout);
+  core::Value done = waitHandled(*client, k, g.namespace_, name, "", g.timeout, what);
   const core::Value* ready = condition(done, "Ready");
   if (ready == nullptr || (*ready)["status"].stringOr() != "True") {
     throw core::Error(what + " reconciliation failed: '" +
@@ -1212,6 +1774,8 @@ int fluxCommand(const std::string& command, const std::vector<std::string>& args
     if (command == "build") return buildKustomization(g);
     if (command == "check") return check(g);
     if (command == "diff") return diffKustomization(g);
+    if (command == "delete") return deleteCommand(g);
+    if (command == "trace") return trace(g);
   } catch (const std::exception& e) {
     say("✗", e.what());
     return 1;

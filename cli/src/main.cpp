@@ -1,5 +1,6 @@
-// The `driftless` command. Subcommands grow with the toolkit; today: version, apiserver,
-// kustomize build, convert and semver (the shared libraries' parsers, usable from scripts).
+// The `driftless` command: `up`/`down` for the local toolkit, flux's day-to-day commands
+// (flux_commands.cpp), and the shared libraries' tools usable from scripts (apiserver,
+// kustomize build, convert, semver).
 
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "driftless/core/yaml.h"
 #include "driftless/kustomize/build.h"
 #include "flux_commands.h"
+#include "help.h"
 #include "up.h"
 
 namespace {
@@ -32,24 +34,24 @@ Usage:
                                             `driftless up --help`); writes D/kubeconfig
   driftless down [--data-dir D]             stop what `driftless up` started with D
   driftless get sources git|oci|helm|chart|bucket|all, get kustomizations|helmreleases|alerts|
-            alert-providers|receivers|all [NAME] [-A] [-o json|yaml]
+            alert-providers|receivers|all [NAME] [-A] [-o json|yaml|name] [--watch]
                                             flux's status tables
-  driftless reconcile source git NAME | kustomization NAME [--with-source]
+  driftless reconcile source git|oci|helm|chart|bucket NAME | kustomization NAME [--with-source]
+            | helmrelease NAME [--with-source] [--force|--reset]
                                             request a reconcile now and wait for its outcome
   driftless suspend|resume KIND NAME|--all  toggle spec.suspend (resume waits for Ready)
+  driftless delete KIND NAME [--silent]     delete an object (asks first)
   driftless export KIND NAME|--all          the objects as clean YAML
   driftless events [--for Kind/name] [-A]   the Kubernetes events of the namespace
   driftless tree kustomization NAME         its inventory as a tree, nested Kustomizations expanded
+  driftless trace KIND/NAME                 the Kustomization or HelmRelease managing an object,
+                                            its source and revision
   driftless stats [-A]                      per kind: running, failing, suspended, storage
-  driftless create source git NAME --url U [--branch B|--tag T|--tag-semver R] [--interval D]
-  driftless create kustomization NAME --source [Kind/]NAME[.NS] [--path P] [--prune]
-            [--target-namespace NS] [--depends-on [NS/]NAME] [--interval D]
-  driftless create alert-provider NAME --type T [--address URL] [--channel C] [--username U]
-            [--secret-ref S]
-  driftless create alert NAME --provider-ref P --event-source Kind/NAME[.NS]...
-            [--event-severity info|error]
-  driftless create receiver NAME --type T --secret-ref S --resource Kind/NAME[.NS]...
-            [--event E]...              apply (and wait for Ready), or print with --export
+  driftless create source git|oci|helm NAME --url U ..., create kustomization NAME --source S,
+            create helmrelease NAME --source S --chart C, create secret git NAME --url U,
+            create alert-provider|alert|receiver NAME ...
+                                            apply (and wait for Ready), or print with --export;
+                                            see `driftless create --help`
   driftless build kustomization NAME --path DIR
                                             what the controller would apply from DIR (live
                                             substitutions and keys), as YAML
@@ -60,6 +62,7 @@ Usage:
   driftless logs [--data-dir D] [--kind K] [--name N] [--level L] [-A] [-f]
                                             the controllers' logs of `driftless up`
             (these take --kubeconfig, --context, -n NAMESPACE (default flux-system), --timeout)
+  driftless completion bash|zsh             a shell completion script
   driftless version                         print the version
   driftless apiserver --data-dir DIR [--bind ADDR] [--port N] [--simulate-workloads]
                                             run the embedded Kubernetes-API-compatible control
@@ -69,7 +72,7 @@ Usage:
   driftless convert --to json|yaml [FILE]   convert YAML/JSON documents (stdin when FILE is -
                                             or absent); JSON output is one document per line
   driftless semver RANGE VERSION...         print the highest VERSION matching RANGE (Flux rules)
-  driftless help                            this text
+  driftless help [COMMAND]                  this text, or a command's help (also COMMAND --help)
 )";
 
 std::string readInput(const std::string& path) {
@@ -198,12 +201,28 @@ int kustomize(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "help") {
+    if (auto help = driftless::cli::commandHelp(args[1])) {
+      std::cout << *help;
+      return 0;
+    }
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
   }
   std::string cmd = args[0];
   args.erase(args.begin());
+  if (cmd != "up" && cmd != "down") {  // these two print their own help
+    for (const auto& a : args) {
+      if (a == "--help" || a == "-h") {
+        if (auto help = driftless::cli::commandHelp(cmd)) {
+          std::cout << *help;
+          return 0;
+        }
+      }
+    }
+  }
   try {
     if (cmd == "version" || cmd == "--version") {
       std::cout << "driftless " << DRIFTLESS_VERSION << '\n';
@@ -214,10 +233,19 @@ int main(int argc, char** argv) {
     if (cmd == "up") return driftless::cli::up(args);
     if (cmd == "get" || cmd == "reconcile" || cmd == "suspend" || cmd == "resume" ||
         cmd == "export" || cmd == "events" || cmd == "tree" || cmd == "stats" || cmd == "create" ||
-        cmd == "logs" || cmd == "build" || cmd == "check" || cmd == "diff") {
+        cmd == "logs" || cmd == "build" || cmd == "check" || cmd == "diff" || cmd == "delete" ||
+        cmd == "trace") {
       return driftless::cli::fluxCommand(cmd, args);
     }
     if (cmd == "down") return driftless::cli::down(args);
+    if (cmd == "completion") {
+      if (args.size() != 1) {
+        std::cerr << "usage: driftless completion bash|zsh\n";
+        return 2;
+      }
+      std::cout << driftless::cli::completionScript(args[0]);
+      return 0;
+    }
     if (cmd == "semver") return semver(args);
     if (cmd == "kustomize") return kustomize(args);
   } catch (const std::exception& e) {
