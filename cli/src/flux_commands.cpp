@@ -65,6 +65,15 @@ const std::vector<Kind>& kinds() {
       {"Alert", {"notification.toolkit.fluxcd.io", "v1beta3", "Alert"}, "Alert", false},
       {"Provider", {"notification.toolkit.fluxcd.io", "v1beta3", "Provider"}, "Provider", false},
       {"Receiver", {"notification.toolkit.fluxcd.io", "v1", "Receiver"}, "Receiver", false},
+      {"ImageRepository",
+       {"image.toolkit.fluxcd.io", "v1", "ImageRepository"},
+       "ImageRepository",
+       false},
+      {"ImagePolicy", {"image.toolkit.fluxcd.io", "v1", "ImagePolicy"}, "ImagePolicy", false},
+      {"ImageUpdateAutomation",
+       {"image.toolkit.fluxcd.io", "v1", "ImageUpdateAutomation"},
+       "ImageUpdateAutomation",
+       false},
   };
   return k;
 }
@@ -100,9 +109,29 @@ std::vector<std::string> resolve(const std::vector<std::string>& words, std::siz
   if (w == "alert" || w == "alerts") return {"Alert"};
   if (w == "alert-provider" || w == "alert-providers") return {"Provider"};
   if (w == "receiver" || w == "receivers") return {"Receiver"};
+  if (w == "image" || w == "images") {
+    used = 2;
+    const std::string s = words.size() > 1 ? words[1] : "";
+    if (s == "repository") return {"ImageRepository"};
+    if (s == "policy") return {"ImagePolicy"};
+    if (s == "update") return {"ImageUpdateAutomation"};
+    if (s == "all") return {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"};
+    throw core::Error("an image kind is required: repository, policy, update, all");
+  }
   if (w == "all") {
-    return {"GitRepository", "OCIRepository", "HelmRepository", "HelmChart",
-            "Bucket",        "Kustomization", "HelmRelease"};
+    return {"GitRepository",
+            "OCIRepository",
+            "HelmRepository",
+            "HelmChart",
+            "Bucket",
+            "Kustomization",
+            "HelmRelease",
+            "Alert",
+            "Provider",
+            "Receiver",
+            "ImageRepository",
+            "ImagePolicy",
+            "ImageUpdateAutomation"};
   }
   throw core::Error("unknown kind " + w);
 }
@@ -394,7 +423,23 @@ std::vector<std::string> rowOf(const Kind& k, const core::Value& item, bool allN
   if (allNamespaces) row.push_back(item["metadata"]["namespace"].stringOr());
   const std::string name = item["metadata"]["name"].stringOr();
   row.push_back(qualified ? lowerKind(k) + "/" + name : name);
-  if (k.kind != "Provider" && k.kind != "Alert") row.push_back(truncateHex(revisionOf(k, item)));
+  if (k.kind == "ImagePolicy") {
+    // LATEST IMAGE and no SUSPENDED column.
+    const core::Value& latest = item["status"]["latestRef"];
+    row.push_back(latest["name"].isString()
+                      ? latest["name"].stringOr() + ":" + latest["tag"].stringOr()
+                      : item["status"]["latestImage"].stringOr());
+    row.push_back(status);
+    row.push_back(truncateHex(message));
+    return row;
+  }
+  if (k.kind == "ImageRepository") {
+    row.push_back(item["status"]["lastScanResult"]["scanTime"].stringOr());
+  } else if (k.kind == "ImageUpdateAutomation") {
+    row.push_back(item["status"]["lastAutomationRunTime"].stringOr());
+  } else if (k.kind != "Provider" && k.kind != "Alert") {
+    row.push_back(truncateHex(revisionOf(k, item)));
+  }
   row.push_back(suspended ? "True" : "False");
   row.push_back(status);
   row.push_back(truncateHex(message));
@@ -407,6 +452,12 @@ std::vector<std::string> headerOf(const std::string& kind, bool allNamespaces) {
   header.push_back("Name");
   if (kind == "Provider" || kind == "Alert") {
     header.insert(header.end(), {"Suspended", "Ready", "Message"});
+  } else if (kind == "ImagePolicy") {
+    header.insert(header.end(), {"Latest image", "Ready", "Message"});
+  } else if (kind == "ImageRepository") {
+    header.insert(header.end(), {"Last scan", "Suspended", "Ready", "Message"});
+  } else if (kind == "ImageUpdateAutomation") {
+    header.insert(header.end(), {"Last run", "Suspended", "Ready", "Message"});
   } else {
     header.insert(header.end(), {"Revision", "Suspended", "Ready", "Message"});
   }
@@ -422,6 +473,7 @@ int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std:
   for (auto& h : header)
     std::transform(h.begin(), h.end(), h.begin(), ::toupper);
   // Rows after the first table are padded to at least the header's widths.
+  std::map<std::string, std::string> shown;  // namespace/name -> the last row printed
   auto printRow = [&](const std::vector<std::string>& row) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
@@ -432,6 +484,18 @@ int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std:
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
       line.pop_back();
     std::cout << line << std::endl;
+  };
+  // Watch events for writes that change nothing shown (e.g. lastHandledReconcileAt) are skipped.
+  auto printChanged = [&](const core::Value& item) {
+    const auto row = rowOf(k, item, g.allNamespaces, false);
+    std::string joined;
+    for (const auto& cell : row)
+      joined += cell + '\t';
+    std::string& last =
+        shown[item["metadata"]["namespace"].stringOr() + "/" + item["metadata"]["name"].stringOr()];
+    if (last == joined) return;
+    last = joined;
+    printRow(row);
   };
   std::string resourceVersion;
   bool printedHeader = false;
@@ -445,7 +509,7 @@ int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std:
       }
       for (const auto& item : std::as_const(list)["items"].asArray()) {
         if (!only.empty() && item["metadata"]["name"].stringOr() != only) continue;
-        printRow(rowOf(k, item, g.allNamespaces, false));
+        printChanged(item);
       }
     }
     kube::WatchOptions options;
@@ -462,7 +526,7 @@ int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std:
         return true;
       }
       if (!only.empty() && e.object["metadata"]["name"].stringOr() != only) return true;
-      printRow(rowOf(k, e.object, g.allNamespaces, false));
+      printChanged(e.object);
       return true;
     });
     if (expired) resourceVersion.clear();
@@ -479,11 +543,14 @@ int get(const Globals& g) {
     if (many) throw core::Error("--watch follows one kind at a time (e.g. get sources git -w)");
     return watchTable(*client, g, kindNamed(names.front()), only);
   }
-  std::vector<std::vector<std::string>> rows;
+  // One table per kind (flux prints `get all` that way: each kind has its own columns).
+  std::vector<std::pair<std::string, std::vector<std::vector<std::string>>>> tables;
+  std::size_t found = 0;
   core::Value items = core::Value::array();
   std::string nameLines;
   for (const auto& name : names) {
     const Kind& k = kindNamed(name);
+    auto& rows = tables.emplace_back(k.kind, std::vector<std::vector<std::string>>{}).second;
     core::Value list;
     try {
       list = client->list(k.gvk, g.allNamespaces ? "" : g.namespace_);
@@ -497,6 +564,7 @@ int get(const Globals& g) {
       items.push_back(item);
       nameLines += lowerKind(k) + "/" + itemName + "\n";
       rows.push_back(rowOf(k, item, g.allNamespaces, many));
+      ++found;
     }
   }
   if (g.output == "json" || g.output == "yaml") {
@@ -513,7 +581,7 @@ int get(const Globals& g) {
   }
   if (!g.output.empty())
     throw core::Error("unknown output format '" + g.output + "' (json, yaml or name)");
-  if (rows.empty()) {
+  if (found == 0) {
     if (!only.empty()) {
       throw core::Error(kindNamed(names.front()).kind + " object '" + only + "' not found in " +
                         (g.allNamespaces ? std::string("any") : g.namespace_) + " namespace");
@@ -524,7 +592,13 @@ int get(const Globals& g) {
     }
     return 0;
   }
-  printTable(headerOf(names.front(), g.allNamespaces), rows);
+  bool first = true;
+  for (const auto& [kind, rows] : tables) {
+    if (rows.empty()) continue;
+    if (!first) std::cout << '\n';
+    first = false;
+    printTable(headerOf(kind, g.allNamespaces), rows);
+  }
   return 0;
 }
 

@@ -28,6 +28,7 @@ const std::map<std::string_view, Help, std::less<>>& helps() {
 Usage:
   driftless get sources git|oci|helm|chart|bucket|all [NAME] [flags]
   driftless get kustomizations|helmreleases|alerts|alert-providers|receivers|all [NAME] [flags]
+  driftless get images repository|policy|update|all [NAME] [flags]
 
 Flags:
   -A, --all-namespaces   list across every namespace (adds a NAMESPACE column)
@@ -263,7 +264,7 @@ _driftless() {
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   fi
   local commands="up down get reconcile suspend resume delete export events tree trace stats create logs build diff check completion version apiserver kustomize convert semver help"
-  local kinds="sources kustomizations helmreleases alerts alert-providers receivers all"
+  local kinds="sources kustomizations helmreleases alerts alert-providers receivers images all"
   local kind1="source kustomization helmrelease alert alert-provider receiver"
   local sources="git oci helm chart bucket"
   local flags="--kubeconfig --context --namespace --timeout --help"
@@ -305,9 +306,13 @@ _driftless() {
   if [[ $cword -eq 3 && ( "${words[2]}" == source || "${words[2]}" == sources ) ]]; then
     COMPREPLY=($(compgen -W "$sources" -- "$cur")); return
   fi
+  if [[ $cword -eq 3 && ( "${words[2]}" == image || "${words[2]}" == images ) ]]; then
+    COMPREPLY=($(compgen -W "repository policy update all" -- "$cur")); return
+  fi
   # Object names from the cluster, with the namespace and kubeconfig flags of the line.
   local i args=() kind=("${words[2]}")
-  [[ "${words[2]}" == source || "${words[2]}" == sources ]] && kind+=("${words[3]}")
+  [[ "${words[2]}" == source || "${words[2]}" == sources || "${words[2]}" == image ||
+     "${words[2]}" == images ]] && kind+=("${words[3]}")
   for ((i = 2; i < cword; i++)); do
     case "${words[i]}" in
       -n|--namespace|--kubeconfig|--context) args+=("${words[i]}" "${words[i+1]}") ;;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "driftless_up.h"
@@ -103,7 +104,34 @@ TEST_CASE("driftless trace, delete and get --watch", "[e2e][cli]") {
   CHECK_THAT(watched.out, StartsWith("NAME"));
   CHECK_THAT(watched.out, ContainsSubstring("repo\tmain@sha1:" + c.first.substr(0, 8)));
   CHECK_THAT(watched.out, ContainsSubstring("repo\tmain@sha1:" + second.substr(0, 8)));
+  // A row only when something shown changed (status writes that change nothing are skipped).
+  std::istringstream watchLines(watched.out);
+  std::string line;
+  std::string previous;
+  while (std::getline(watchLines, line)) {
+    CHECK(line != previous);
+    previous = line;
+  }
   CHECK_THAT(c.driftless("get ks -o name").out, ContainsSubstring("kustomization/apps\n"));
+
+  // get all: one table per kind; image kinds with their own columns.
+  CommandResult all = c.driftless("get all");
+  INFO(all.out);
+  CHECK_THAT(all.out, ContainsSubstring("\ngitrepository/repo\tmain@sha1:" + second.substr(0, 8)));
+  CHECK_THAT(all.out, ContainsSubstring("\n\nNAME              \tREVISION"));
+  CHECK_THAT(all.out, ContainsSubstring("\nkustomization/apps\tmain@sha1:"));
+  std::ofstream(c.tmp.path() / "image.yaml")
+      << "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: web\n"
+         "  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: web\n  policy:\n"
+         "    semver:\n      range: '>=1.0.0'\n";
+  sh("kubectl --kubeconfig " + c.kubeconfig + " apply -f " +
+     (c.tmp.path() / "image.yaml").string());
+  CommandResult images = c.driftless("get images all");
+  INFO(images.out);
+  CHECK(images.exitCode == 0);
+  CHECK_THAT(images.out, ContainsSubstring("NAME           \tLATEST IMAGE\tREADY\tMESSAGE\n"
+                                           "imagepolicy/web\t            \tFalse\t"
+                                           "waiting to be reconciled"));
 
   // delete asks first; "n" (or no answer) keeps the object.
   CommandResult kept =

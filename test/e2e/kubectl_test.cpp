@@ -126,6 +126,22 @@ TEST_CASE("apply, patch, label, replace and generation", "[e2e][kubectl]") {
   CHECK_THAT(stale.out, ContainsSubstring("the object has been modified"));
 }
 
+TEST_CASE("a Secret's stringData is folded into data", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file = cp.writeFile("secret.yaml",
+                           "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: "
+                           "default\ndata:\n  kept: YQ==\n  both: b2xk\nstringData:\n  both: new\n"
+                           "  plain: text\n");
+  REQUIRE(cp.kubectl("apply -f " + file.string()).exitCode == 0);
+  CHECK(cp.kubectl("get secret s -o jsonpath={.data}").out ==
+        R"({"both":"bmV3","kept":"YQ==","plain":"dGV4dA=="})");
+  CHECK(cp.kubectl("get secret s -o jsonpath={.stringData}").out.empty());
+  // Server-side apply and patches fold it too.
+  CHECK(cp.kubectl("patch secret s --type=merge -p '{\"stringData\":{\"more\":\"x\"}}'").exitCode ==
+        0);
+  CHECK(cp.kubectl("get secret s -o jsonpath={.data.more}").out == "eA==");
+}
+
 TEST_CASE("strategic merge patch merges containers by name", "[e2e][kubectl]") {
   ControlPlane cp;
   auto file = cp.writeFile("deploy.yaml", R"(apiVersion: apps/v1

@@ -4,6 +4,7 @@
 
 #include "api_error.h"
 #include "driftless/apiserver/structural_schema.h"
+#include "driftless/core/base64.h"
 #include "driftless/core/json.h"
 #include "driftless/kube/server_side_apply.h"
 #include "impl.h"
@@ -27,12 +28,33 @@ std::string quoteUnknown(const std::vector<std::string>& fields) {
   return out;
 }
 
+// A Secret's stringData is write-only: merged into data (base64, over the same keys) and
+// dropped, as the Kubernetes API server's Secret strategy does.
+void foldStringData(core::Value& obj) {
+  core::Value* stringData = obj.asObject().find("stringData");
+  if (stringData == nullptr) return;
+  if (stringData->isObject()) {
+    for (const auto& m : stringData->asObject()) {
+      if (!m.value.isString()) {
+        throw badRequest("Secret in version \"v1\" cannot be handled as a Secret: stringData." +
+                         m.key + " must be a string");
+      }
+      obj["data"][m.key] = core::base64Encode(m.value.asString());
+    }
+  }
+  obj.asObject().erase("stringData");
+}
+
 }  // namespace
 
 void admitObject(const HttpRequest& req, const ResourceInfo& resource,
                  const std::string& subresource, core::Value& obj,
                  std::vector<std::string>& warnings) {
-  if (!resource.custom || !resource.structural) return;
+  if (!resource.custom) {
+    if (resource.group.empty() && resource.kind == "Secret") foldStringData(obj);
+    return;
+  }
+  if (!resource.structural) return;
   const StructuralSchema& schema = *resource.structural;
   std::string validation = req.param("fieldValidation");
   if (validation.empty()) validation = "Warn";
