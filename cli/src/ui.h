@@ -1,8 +1,9 @@
 #pragma once
 
-// How the CLI talks to a person: flux's status marks (► ✔ ✗ ◎ ✚ ⚠️) on stderr, coloured only on
-// a terminal (never with NO_COLOR set or TERM=dumb), and a spinner with the elapsed time while
-// waiting on a terminal (a plain line otherwise, so logs and CI output stay readable).
+// How the CLI talks to a person: flux's status marks (► ✔ ✗ ◎ ✚ ⚠️) on stderr,
+// coloured only on a terminal (never with NO_COLOR set or TERM=dumb), and a spinner with the
+// elapsed time while waiting on a terminal (a plain line otherwise, so logs and CI output stay
+// readable).
 
 #include <chrono>
 #include <string>
