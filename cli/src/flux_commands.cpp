@@ -1191,27 +1191,6 @@ bool applyObject(kube::Client& client, const core::Value& obj) {
   return !existed;
 }
 
-// Kind/name[.namespace] flags (--event-source, --resource) as cross-namespace references; a name
-// of `*` matches every object of the kind.
-core::Value objectRefs(const std::vector<std::string>& refs, const std::string& what) {
-  core::Value out = core::Value::array();
-  for (const auto& r : refs) {
-    const auto slash = r.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == r.size())
-      throw core::Error("invalid " + what + " '" + r + "', must be in format <kind>/<name>");
-    core::Value ref = core::Value::object();
-    ref["kind"] = r.substr(0, slash);
-    std::string name = r.substr(slash + 1);
-    if (const auto dot = name.find('.'); dot != std::string::npos && name != "*") {
-      ref["namespace"] = name.substr(dot + 1);
-      name.resize(dot);
-    }
-    ref["name"] = name;
-    out.push_back(std::move(ref));
-  }
-  return out;
-}
-
 std::string readFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::Error("cannot read " + what + " " + path);
@@ -1339,6 +1318,31 @@ void mergeValues(core::Value& a, const core::Value& b) {
   }
 }
 
+// Kind/name[.namespace] flags (--event-source, --resource) as cross-namespace references; a name
+// of `*` matches every object of the kind.
+core::Value objectRefs(const std::vector<std::string>& refs, const std::string& what) {
+  core::Value out = core::Value::array();
+  for (const auto& r : refs)
+    out.push_back(crossNamespaceRef(r, what));
+  return out;
+}
+
+// --depends-on [NAMESPACE/]NAME flags as dependsOn references.
+core::Value dependsOnRefs(const std::vector<std::string>& deps) {
+  core::Value out = core::Value::array();
+  for (const auto& d : deps) {
+    core::Value dep = core::Value::object();
+    if (const auto slash = d.find('/'); slash != std::string::npos) {
+      dep["namespace"] = d.substr(0, slash);
+      dep["name"] = d.substr(slash + 1);
+    } else {
+      dep["name"] = d;
+    }
+    out.push_back(std::move(dep));
+  }
+  return out;
+}
+
 int create(const Globals& g) {
   if (!g.positional.empty() && g.positional.front() == "secret") return createSecretGit(g);
   if (g.positional.empty()) {
@@ -1416,57 +1420,26 @@ int create(const Globals& g) {
     if (!g.releaseName.empty()) obj["spec"]["releaseName"] = g.releaseName;
     if (!g.targetNamespace.empty()) obj["spec"]["targetNamespace"] = g.targetNamespace;
     if (g.createTargetNamespace) obj["spec"]["install"]["createNamespace"] = true;
-    for (const auto& d : g.dependsOn) {
-      core::Value dep = core::Value::object();
-      auto sl = d.find('/');
-      if (sl != std::string::npos) {
-        dep["namespace"] = d.substr(0, sl);
-        dep["name"] = d.substr(sl + 1);
-      } else {
-        dep["name"] = d;
-      }
-      obj["spec"]["dependsOn"].push_back(std::move(dep));
-    }
+    if (!g.dependsOn.empty()) obj["spec"]["dependsOn"] = dependsOnRefs(g.dependsOn);
     // Values files merged in order, later keys over earlier ones, as flux merges them.
     for (const auto& file : g.valuesFiles) {
-      std::ifstream in(file);
-      if (!in) throw core::Error("cannot read values file " + file);
-      const std::string text((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
       core::YamlParseOptions options;
       options.source = file;
-      const core::Value values = core::parseYaml(text, options);
+      const core::Value values = core::parseYaml(readFile(file, "values file"), options);
       if (!values.isObject()) throw core::Error("values file " + file + " must hold a map");
       mergeValues(obj["spec"]["values"], values);
     }
   } else if (k.kind == "Kustomization") {
     what = "Kustomization";
     if (g.source.empty()) throw core::Error("source is required");
-    auto slash = g.source.find('/');
-    const std::string sourceKind =
-        slash == std::string::npos ? "GitRepository" : g.source.substr(0, slash);
-    std::string sourceName = slash == std::string::npos ? g.source : g.source.substr(slash + 1);
     obj["spec"]["interval"] = g.interval;
     obj["spec"]["path"] = g.path;
     obj["spec"]["prune"] = g.prune;
-    obj["spec"]["sourceRef"]["kind"] = sourceKind;
-    if (auto dot = sourceName.find('.'); dot != std::string::npos) {
-      obj["spec"]["sourceRef"]["namespace"] = sourceName.substr(dot + 1);
-      sourceName.resize(dot);
-    }
-    obj["spec"]["sourceRef"]["name"] = sourceName;
+    // --source NAME means a GitRepository, as in flux.
+    obj["spec"]["sourceRef"] = crossNamespaceRef(
+        g.source.find('/') == std::string::npos ? "GitRepository/" + g.source : g.source, "source");
     if (!g.targetNamespace.empty()) obj["spec"]["targetNamespace"] = g.targetNamespace;
-    for (const auto& d : g.dependsOn) {
-      core::Value dep = core::Value::object();
-      auto sl = d.find('/');
-      if (sl != std::string::npos) {
-        dep["namespace"] = d.substr(0, sl);
-        dep["name"] = d.substr(sl + 1);
-      } else {
-        dep["name"] = d;
-      }
-      obj["spec"]["dependsOn"].push_back(std::move(dep));
-    }
+    if (!g.dependsOn.empty()) obj["spec"]["dependsOn"] = dependsOnRefs(g.dependsOn);
   } else if (k.kind == "Provider") {
     what = "Provider";
     if (g.type.empty()) throw core::Error("Provider type is required");
