@@ -19,49 +19,15 @@
 using namespace std::chrono_literals;
 using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::StartsWith;
+using driftless::test::CliCluster;
 using driftless::test::CommandResult;
 using driftless::test::Driftless;
 using driftless::test::GitServer;
 using driftless::test::run;
 using driftless::test::sh;
 
-namespace {
-
-struct Cluster {
-  driftless::test::TempDir tmp{"driftless-cli2"};
-  GitServer git{tmp.path() / "git"};
-  std::string first;
-  std::unique_ptr<Driftless> d;
-  std::string kubeconfig;
-
-  Cluster() {
-    git.write(
-        "apps/cm.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n");
-    first = git.commit("first");
-    d = std::make_unique<Driftless>(tmp.path() / "data");
-    kubeconfig = d->kubeconfig().string();
-    std::ofstream(tmp.path() / "flux.yaml")
-        << "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n"
-           "  namespace: flux-system\nspec:\n  interval: 1h\n  url: "
-        << git.url()
-        << "\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\n"
-           "kind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
-           "  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n"
-           "    name: repo\n";
-    sh("kubectl --kubeconfig " + kubeconfig + " apply -f " + (tmp.path() / "flux.yaml").string());
-    REQUIRE(d->kubectl("-n flux-system wait kustomization/apps --for=condition=ready --timeout=60s")
-                .exitCode == 0);
-  }
-  CommandResult driftless(const std::string& args) const {
-    return run(Driftless::bin() + " " + args + " --kubeconfig " + kubeconfig);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("driftless trace, delete and get --watch", "[e2e][cli]") {
-  Cluster c;
+  CliCluster c;
   // trace: object -> Kustomization -> GitRepository, in flux's layout.
   CommandResult traced = c.driftless("trace configmap/settings -n default");
   INFO(traced.out);
@@ -157,7 +123,7 @@ TEST_CASE("driftless trace, delete and get --watch", "[e2e][cli]") {
 }
 
 TEST_CASE("driftless create secret git, helm and OCI objects, reconcile flags", "[e2e][cli]") {
-  Cluster c;
+  CliCluster c;
   // SSH: an existing key (--private-key-file), the host's keys scanned; the GitRepository using
   // the Secret becomes Ready through sshd.
   driftless::test::TempDir keys("driftless-keys");
@@ -233,7 +199,7 @@ TEST_CASE("driftless create secret git, helm and OCI objects, reconcile flags", 
 }
 
 TEST_CASE("driftless completion, help, colours and the spinner", "[e2e][cli]") {
-  Cluster c;
+  CliCluster c;
   // Completion: the script parses, completes commands and asks the cluster for names.
   const std::string complete = "PATH=" + std::string(DRIFTLESS_BIN_DIR) +
                                ":$PATH KUBECONFIG=" + c.kubeconfig +

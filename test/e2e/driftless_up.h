@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 
 #include "driftless/core/json.h"
 
+#include "git_server.h"
 #include "kubectl_harness.h"
+#include "test_support.h"
 
 namespace driftless::test {
 
@@ -54,6 +57,40 @@ class Driftless {
 
  private:
   std::filesystem::path dataDir_;
+};
+
+// A GitRepository `repo` (a git daemon serving apps/cm.yaml, the ConfigMap default/settings)
+// and a pruning Kustomization `apps` of ./apps, Ready under `driftless up`; `driftless(ARGS)` runs
+// the CLI against it.
+struct CliCluster {
+  TempDir tmp{"driftless-cli"};
+  GitServer git{tmp.path() / "git"};
+  std::string first;
+  std::unique_ptr<Driftless> d;
+  std::string kubeconfig;
+
+  CliCluster() {
+    git.write(
+        "apps/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n");
+    first = git.commit("first");
+    d = std::make_unique<Driftless>(tmp.path() / "data");
+    kubeconfig = d->kubeconfig().string();
+    std::ofstream(tmp.path() / "flux.yaml")
+        << "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n"
+           "  namespace: flux-system\nspec:\n  interval: 1h\n  url: "
+        << git.url()
+        << "\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+           "kind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
+           "  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n"
+           "    name: repo\n";
+    sh("kubectl --kubeconfig " + kubeconfig + " apply -f " + (tmp.path() / "flux.yaml").string());
+    REQUIRE(d->kubectl("-n flux-system wait kustomization/apps --for=condition=ready --timeout=60s")
+                .exitCode == 0);
+  }
+  CommandResult driftless(const std::string& args) const {
+    return run(Driftless::bin() + " " + args + " --kubeconfig " + kubeconfig);
+  }
 };
 
 }  // namespace driftless::test

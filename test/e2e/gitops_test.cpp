@@ -260,27 +260,13 @@ TEST_CASE("driftless up: the GitOps loop with kubectl and git", "[e2e][gitops]")
 }
 
 TEST_CASE("driftless get, reconcile, suspend, resume, export and events", "[e2e][cli]") {
-  TempDir tmp("driftless-cli");
-  GitServer git(tmp.path() / "git");
-  git.write("apps/cm.yaml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n");
-  const std::string first = git.commit("first");
-  Driftless d(tmp.path() / "data");
-  const std::string kubeconfig = (tmp.path() / "data" / "kubeconfig").string();
-  std::ofstream(tmp.path() / "flux.yaml")
-      << "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n"
-         "  namespace: flux-system\nspec:\n  interval: 1h\n  url: "
-      << git.url()
-      << "\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\n"
-         "kind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
-         "  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n"
-         "    name: repo\n";
-  sh("kubectl --kubeconfig " + kubeconfig + " apply -f " + (tmp.path() / "flux.yaml").string());
-  REQUIRE(d.kubectl("-n flux-system wait kustomization/apps --for=condition=ready --timeout=60s")
-              .exitCode == 0);
-  auto driftless = [&](const std::string& args) {
-    return run(Driftless::bin() + " " + args + " --kubeconfig " + kubeconfig);
-  };
+  CliCluster c;
+  const TempDir& tmp = c.tmp;
+  GitServer& git = c.git;
+  const std::string& first = c.first;
+  Driftless& d = *c.d;
+  const std::string& kubeconfig = c.kubeconfig;
+  auto driftless = [&](const std::string& args) { return c.driftless(args); };
 
   CommandResult table = driftless("get kustomizations");
   INFO(table.out);
