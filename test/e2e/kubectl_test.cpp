@@ -12,6 +12,7 @@
 #include "kubectl_harness.h"
 
 using Catch::Matchers::ContainsSubstring;
+using Catch::Matchers::StartsWith;
 using driftless::test::ControlPlane;
 
 namespace {
@@ -140,6 +141,26 @@ TEST_CASE("a Secret's stringData is folded into data", "[e2e][kubectl]") {
   CHECK(cp.kubectl("patch secret s --type=merge -p '{\"stringData\":{\"more\":\"x\"}}'").exitCode ==
         0);
   CHECK(cp.kubectl("get secret s -o jsonpath={.data.more}").out == "eA==");
+}
+
+TEST_CASE("kubectl get events prints the event columns", "[e2e][kubectl]") {
+  ControlPlane cp;
+  auto file =
+      cp.writeFile("event.yaml",
+                   "apiVersion: v1\nkind: Event\nmetadata:\n  name: web.1\n  namespace: "
+                   "default\ninvolvedObject:\n  kind: Kustomization\n  name: apps\n"
+                   "  namespace: default\nreason: ReconciliationSucceeded\ntype: Normal\n"
+                   "message: Reconciliation finished\nsource:\n  component: "
+                   "kustomize-controller\ncount: 3\nfirstTimestamp: \"2020-01-01T00:00:00Z\"\n");
+  REQUIRE(cp.kubectl("create -f " + file.string()).exitCode == 0);
+  auto table = cp.kubectl("get events");
+  INFO(table.out);
+  CHECK_THAT(table.out, StartsWith("LAST SEEN   TYPE     REASON                    OBJECT"));
+  CHECK_THAT(table.out, ContainsSubstring("<unknown>   Normal   ReconciliationSucceeded   "
+                                          "kustomization/apps   Reconciliation finished"));
+  auto wide = cp.kubectl("get events -o wide");
+  CHECK_THAT(wide.out, ContainsSubstring("kustomize-controller"));
+  CHECK_THAT(wide.out, ContainsSubstring("web.1"));
 }
 
 TEST_CASE("strategic merge patch merges containers by name", "[e2e][kubectl]") {

@@ -1,5 +1,6 @@
 #include "table.h"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -132,6 +133,15 @@ std::string stringAt(const core::Value& v, const char* fallback = "<none>") {
   return v.isString() && !v.asString().empty() ? v.asString() : fallback;
 }
 
+// How long ago an RFC 3339 timestamp was, as kubectl prints ages; "<unknown>" without one.
+std::string since(const core::Value& timestamp) {
+  if (!timestamp.isString()) return "<unknown>";
+  auto t = core::parseRfc3339(timestamp.asString());
+  if (!t) return "<unknown>";
+  return humanDuration(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *t));
+}
+
 // The columns kube-apiserver's table convertors print for the common built-in kinds
 // (pkg/printers/internalversion/printers.go), between Name and Age.
 std::vector<BuiltinColumn> builtinColumns(const ResourceInfo& r) {
@@ -219,6 +229,57 @@ std::vector<BuiltinColumn> builtinColumns(const ResourceInfo& r) {
                return std::to_string(intAt(o["status"]["succeeded"])) + "/" + std::to_string(want);
              }}};
   }
+  if (key == "/events") {
+    // printers.go's eventColumnDefinitions; the Name column comes last (priority 1) and there is
+    // no Age column (see hasOwnNameAndAge).
+    auto lastSeen = [](const core::Value& o) -> core::Value {
+      const core::Value& last = o["lastTimestamp"];
+      return since(last.isString() && !last.asString().empty() ? last : o["eventTime"]);
+    };
+    return {
+        {"Last Seen", "string",
+         "The time at which the most recent occurrence of this event was "
+         "recorded.",
+         0, lastSeen},
+        {"Type", "string",
+         "Type of this event (Normal, Warning), new types could be added in the "
+         "future.",
+         0, [](const core::Value& o) -> core::Value { return stringAt(o["type"], ""); }},
+        {"Reason", "string",
+         "This should be a short, machine understandable string that gives the "
+         "reason for this event being generated.",
+         0, [](const core::Value& o) -> core::Value { return stringAt(o["reason"], ""); }},
+        {"Object", "string", "The object that this event is about.", 0,
+         [](const core::Value& o) -> core::Value {
+           std::string kind = stringAt(o["involvedObject"]["kind"], "");
+           for (auto& c : kind)
+             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+           return kind + "/" + stringAt(o["involvedObject"]["name"], "");
+         }},
+        {"Subobject", "string", "The field of the object this event is about.", 1,
+         [](const core::Value& o) -> core::Value {
+           return stringAt(o["involvedObject"]["fieldPath"], "");
+         }},
+        {"Source", "string", "The component reporting this event.", 1,
+         [](const core::Value& o) -> core::Value {
+           std::string source = stringAt(o["source"]["component"], "");
+           if (o["source"]["host"].isString() && !o["source"]["host"].asString().empty()) {
+             source += ", " + o["source"]["host"].asString();
+           }
+           return source;
+         }},
+        {"Message", "string", "A human-readable description of the status of this operation.", 0,
+         [](const core::Value& o) -> core::Value { return stringAt(o["message"], ""); }},
+        {"First Seen", "string", "The time at which the event was first recorded.", 1,
+         [](const core::Value& o) -> core::Value { return since(o["firstTimestamp"]); }},
+        {"Count", "string", "The number of times this event has occurred.", 1,
+         [](const core::Value& o) -> core::Value {
+           return std::to_string(o["count"].isInt() ? o["count"].asInt() : 1);
+         }},
+        {"Name", "string", "Name must be unique within a namespace.", 1,
+         [](const core::Value& o) -> core::Value { return stringAt(o["metadata"]["name"], ""); }},
+    };
+  }
   if (key == "coordination.k8s.io/leases") {
     return {
         {"Holder", "string", "The holder of the lease", 0, [](const core::Value& o) -> core::Value {
@@ -304,7 +365,11 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
     BuiltinCell cell = nullptr;  // computed cells of built-in kinds
   };
   std::vector<Column> columns;
-  columns.push_back({"Name", "string", "name", "Name must be unique within a namespace.", "", 0});
+  // Events list their name last and have no Age (kube-apiserver's event table).
+  const bool event = resource.group.empty() && resource.plural == "events";
+  columns.push_back({"Name", "string", "name", "Name must be unique within a namespace.", "", 0,
+                     [](const core::Value& o) -> core::Value { return o["metadata"]["name"]; }});
+  if (event) columns.clear();
   bool custom = resource.printerColumns.isArray() && !resource.printerColumns.asArray().empty();
   if (custom) {
     for (const auto& c : resource.printerColumns.asArray()) {
@@ -319,12 +384,15 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
     }
   } else {
     for (const auto& b : builtinColumns(resource)) {
-      columns.push_back({b.name, b.type, "", b.description, "", b.priority, b.cell});
+      columns.push_back({b.name, b.type, std::string(b.name) == "Name" ? "name" : "", b.description,
+                         "", b.priority, b.cell});
     }
-    columns.push_back({"Age", "date", "",
-                       "CreationTimestamp is a timestamp representing the server time when this "
-                       "object was created.",
-                       ".metadata.creationTimestamp", 0});
+    if (!event) {
+      columns.push_back({"Age", "date", "",
+                         "CreationTimestamp is a timestamp representing the server time when this "
+                         "object was created.",
+                         ".metadata.creationTimestamp", 0});
+    }
   }
   core::Object table;
   table.append("kind", "Table");
@@ -347,8 +415,7 @@ core::Value makeTable(const ResourceInfo& resource, const std::vector<const core
   core::Array rows;
   for (const core::Value* obj : objects) {
     core::Array cells;
-    cells.push_back((*obj)["metadata"]["name"]);
-    for (std::size_t i = 1; i < columns.size(); ++i) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
       if (columns[i].cell != nullptr) {
         cells.push_back(columns[i].cell(*obj));
         continue;
