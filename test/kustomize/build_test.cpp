@@ -87,6 +87,48 @@ std::vector<Case> cases() {
        "app",
        "is not in or below",
        true},
+      {"IAMPolicyGenerator makes a GKE workload-identity ServiceAccount",
+       {{"kustomization.yaml", "generators:\n- iam.yaml\n"},
+        {"iam.yaml",
+         "apiVersion: builtin\nkind: IAMPolicyGenerator\nmetadata:\n  name: gke\ncloud: gke\n"
+         "kubernetesService:\n  namespace: apps\n  name: app-sa\nserviceAccount:\n"
+         "  name: app-gsa\n  projectId: my-project\n"}},
+       "",
+       "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n"
+       "    iam.gke.io/gcp-service-account: app-gsa@my-project.iam.gserviceaccount.com\n"
+       "  name: app-sa\n  namespace: apps\n"},
+      {"IAMPolicyGenerator supports only gke",
+       {{"kustomization.yaml", "generators:\n- iam.yaml\n"},
+        {"iam.yaml",
+         "apiVersion: builtin\nkind: IAMPolicyGenerator\nmetadata:\n  name: x\n"
+         "cloud: aws\n"}},
+       "",
+       "cloud provider aws not supported yet",
+       true},
+      {"crds: x-kubernetes-object-ref extensions make name references",
+       {{"kustomization.yaml", "crds:\n- crd.json\nnamePrefix: x-\nresources:\n- res.yaml\n"},
+        {"crd.json",
+         R"({"example.com/v1.MyKind": {"Schema": {"properties": {"apiVersion": {}, "kind": {},
+             "metadata": {}, "spec": {"$ref": "example.com/v1.MySpec"}}}},
+             "example.com/v1.MySpec": {"Schema": {"properties": {"secretRef": {
+             "x-kubernetes-object-ref-api-version": "v1",
+             "x-kubernetes-object-ref-kind": "Secret"}}}}})"},
+        {"res.yaml",
+         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\napiVersion: example.com/v1\n"
+         "kind: MyKind\nmetadata:\n  name: k\nspec:\n  secretRef:\n    name: s\n"}},
+       "",
+       "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x-s\n---\napiVersion: example.com/v1\n"
+       "kind: MyKind\nmetadata:\n  name: x-k\nspec:\n  secretRef:\n    name: x-s\n"},
+      {"a configuration's kind-specific prefix spec replaces the wildcard one (sorted merges)",
+       {{"kustomization.yaml",
+         "namePrefix: p-\nconfigurations:\n- conf.yaml\nresources:\n- res.yaml\n"},
+        {"conf.yaml", "namePrefix:\n- kind: Host\n  path: metadata/name\n"},
+        {"res.yaml",
+         "apiVersion: v1\nkind: Host\nmetadata:\n  name: h\n---\napiVersion: v1\n"
+         "kind: ConfigMap\nmetadata:\n  name: c\n"}},
+       "",
+       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: Host\n"
+       "metadata:\n  name: p-h\n"},
       {"id conflicts",
        {{"kustomization.yaml", "resources:\n- a.yaml\n- b.yaml\n"},
         {"a.yaml", kDeployment},

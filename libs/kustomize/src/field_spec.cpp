@@ -1,5 +1,6 @@
 #include "driftless/kustomize/field_spec.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <utility>
 
@@ -253,6 +254,17 @@ void mergeAll(FsSlice& into, const FsSlice& xs) {
     mergeOne(into, x);
 }
 
+// builtinconfig's sortFields: every slice by Gvk.IsLessThan, which puts wildcard specs after
+// the kind-specific ones (and so decides which duplicates mergeOne keeps).
+void TransformerConfig::sortFields() {
+  auto byGvk = [](const auto& a, const auto& b) { return a.gvk.isLessThan(b.gvk); };
+  for (FsSlice* slice : {&namePrefix, &nameSuffix, &nameSpace, &commonLabels, &templateLabels,
+                         &labels, &commonAnnotations, &varReference, &images, &replicas}) {
+    std::stable_sort(slice->begin(), slice->end(), byGvk);
+  }
+  std::stable_sort(nameReference.begin(), nameReference.end(), byGvk);
+}
+
 TransformerConfig TransformerConfig::defaults() {
   TransformerConfig c;
   c.namePrefix = {fs("metadata/name")};
@@ -272,6 +284,7 @@ TransformerConfig TransformerConfig::defaults() {
     c.images.push_back(fs(p, "", true));
   for (const char* k : {"Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"})
     c.replicas.push_back(fs("spec/replicas", k, true));
+  c.sortFields();
   return c;
 }
 
@@ -315,6 +328,7 @@ TransformerConfig TransformerConfig::fromValue(const core::Value& v) {
       c.nameReference.push_back(std::move(b));
     }
   }
+  c.sortFields();
   return c;
 }
 
@@ -340,6 +354,7 @@ void TransformerConfig::merge(const TransformerConfig& o) {
     }
     if (!found) nameReference.push_back(b);
   }
+  sortFields();
 }
 
 bool fieldSpecMatches(const FieldSpec& f, const core::Value& obj) {

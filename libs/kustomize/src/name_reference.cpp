@@ -22,7 +22,7 @@ using core::Value;
 bool sameEndingSubSlice(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   const auto& shorter = a.size() <= b.size() ? a : b;
   const auto& longer = a.size() <= b.size() ? b : a;
-  if (shorter.empty()) return true;
+  if (shorter.empty()) return longer.empty();  // utils.SameEndingSubSlice: diff == 0
   for (std::size_t i = 0; i < shorter.size(); ++i) {
     if (shorter[shorter.size() - 1 - i] != longer[longer.size() - 1 - i]) return false;
   }

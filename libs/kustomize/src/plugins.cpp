@@ -92,6 +92,21 @@ void runBuiltinGenerator(const Resource& config, ResMap& m, const Loader& ldr,
       out.append(generateConfigMap(ldr, generatorArgs(config), {}));
     } else if (kind == "SecretGenerator") {
       out.append(generateSecret(ldr, generatorArgs(config), {}));
+    } else if (kind == "IAMPolicyGenerator") {
+      // api/filters/iampolicygenerator: a GKE workload-identity ServiceAccount, written as text
+      // and parsed (so values are typed as upstream's fmt.Sprintf'd YAML is).
+      const Value& c = config.obj();
+      const std::string cloud = str(c, "cloud");
+      if (cloud != "gke") throw KustomizeError("cloud provider " + cloud + " not supported yet");
+      const Value& ks = c["kubernetesService"];
+      const Value& sa = c["serviceAccount"];
+      std::string yaml =
+          "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n"
+          "    iam.gke.io/gcp-service-account: " +
+          str(sa, "name") + "@" + str(sa, "projectId") +
+          ".iam.gserviceaccount.com\n  name: " + str(ks, "name") + "\n";
+      if (!str(ks, "namespace").empty()) yaml += "  namespace: " + str(ks, "namespace") + "\n";
+      out.appendAll(resourcesFromBytes(yaml));
     } else {
       unableToLoad(config);
     }

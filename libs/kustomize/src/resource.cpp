@@ -1,6 +1,7 @@
 #include "driftless/kustomize/resource.h"
 
 #include <array>
+#include <map>
 #include <utility>
 
 #include "driftless/core/scalar.h"
@@ -122,6 +123,61 @@ std::string Gvk::toString() const {
 bool Gvk::isSelected(const Gvk& s) const {
   return (s.group.empty() || s.group == group) && (s.version.empty() || s.version == version) &&
          (s.kind.empty() || s.kind == kind);
+}
+
+const std::vector<std::string>& defaultOrderFirst() {
+  static const std::vector<std::string> k = {"Namespace",
+                                             "ResourceQuota",
+                                             "StorageClass",
+                                             "CustomResourceDefinition",
+                                             "ServiceAccount",
+                                             "PodSecurityPolicy",
+                                             "Role",
+                                             "ClusterRole",
+                                             "RoleBinding",
+                                             "ClusterRoleBinding",
+                                             "ConfigMap",
+                                             "Secret",
+                                             "Endpoints",
+                                             "Service",
+                                             "LimitRange",
+                                             "PriorityClass",
+                                             "PersistentVolume",
+                                             "PersistentVolumeClaim",
+                                             "Deployment",
+                                             "StatefulSet",
+                                             "CronJob",
+                                             "PodDisruptionBudget"};
+  return k;
+}
+
+const std::vector<std::string>& defaultOrderLast() {
+  static const std::vector<std::string> k = {"MutatingWebhookConfiguration",
+                                             "ValidatingWebhookConfiguration"};
+  return k;
+}
+
+bool Gvk::isLessThan(const Gvk& o) const {
+  static const std::map<std::string, int> kOrder = [] {
+    std::map<std::string, int> order;
+    const auto& first = defaultOrderFirst();
+    const auto& last = defaultOrderLast();
+    for (std::size_t i = 0; i < first.size(); ++i)
+      order[first[i]] = -static_cast<int>(first.size()) + static_cast<int>(i);
+    for (std::size_t i = 0; i < last.size(); ++i)
+      order[last[i]] = 1 + static_cast<int>(i);
+    return order;
+  }();
+  auto rank = [&](const std::string& k) {
+    auto it = kOrder.find(k);
+    return it == kOrder.end() ? 0 : it->second;
+  };
+  if (rank(kind) != rank(o.kind)) return rank(kind) < rank(o.kind);
+  auto text = [](const Gvk& g) {
+    return (g.group.empty() ? "~G" : g.group) + "_" + (g.version.empty() ? "~V" : g.version) + "_" +
+           (g.kind.empty() ? "~K" : g.kind);
+  };
+  return text(*this) < text(o);
 }
 
 bool Gvk::isClusterScoped() const {

@@ -23,6 +23,86 @@ bool isMalformedYaml(const std::string& msg) {
   return msg.find("MalformedYAMLError") != std::string::npos;
 }
 
+// A string-valued `x-kubernetes-*` extension of an OpenAPI property (spec.Extensions.GetString).
+const std::string* extension(const core::Value& property, std::string_view key) {
+  const core::Value* v = property.find(key);
+  return v != nullptr && v->isString() ? &v->asString() : nullptr;
+}
+
+std::string joinPath(const std::vector<std::string>& path) {
+  std::string out;
+  for (const auto& p : path)
+    out += (out.empty() ? "" : "/") + p;
+  return out;
+}
+
+// accumulator.loadCrdIntoConfig: the field specs one OpenAPI type contributes, following $refs.
+void loadCrdIntoConfig(TransformerConfig& tc, const Gvk& gvk, const core::Value& types,
+                       const std::string& typeName, const std::vector<std::string>& path,
+                       int depth) {
+  const core::Value* api = types.find(typeName);
+  if (api == nullptr || depth > 64) return;
+  const core::Value& properties = (*api)["Schema"]["properties"];
+  if (!properties.isObject()) return;
+  for (const auto& [name, property] : properties.asObject()) {
+    std::vector<std::string> p = path;
+    p.push_back(name);
+    const FieldSpec spec{gvk, joinPath(p), false};
+    if (extension(property, "x-kubernetes-annotation") != nullptr) {
+      mergeOne(tc.commonAnnotations, spec);
+    }
+    if (extension(property, "x-kubernetes-label-selector") != nullptr) {
+      mergeOne(tc.commonLabels, spec);
+    }
+    if (extension(property, "x-kubernetes-identity") != nullptr) mergeOne(tc.namePrefix, spec);
+    const std::string* version = extension(property, "x-kubernetes-object-ref-api-version");
+    const std::string* kind = extension(property, "x-kubernetes-object-ref-kind");
+    if (version != nullptr && kind != nullptr) {
+      const std::string* nameKey = extension(property, "x-kubernetes-object-ref-name-key");
+      std::vector<std::string> refPath = p;
+      refPath.push_back(nameKey != nullptr ? *nameKey : "name");
+      TransformerConfig ref;
+      ref.nameReference.push_back(
+          NameBackReferences{Gvk{"", *version, *kind}, {FieldSpec{gvk, joinPath(refPath), false}}});
+      tc.merge(ref);
+    }
+    if (const std::string* r = extension(property, "$ref"); r != nullptr && !r->empty()) {
+      loadCrdIntoConfig(tc, gvk, types, *r, p, depth + 1);
+    }
+  }
+}
+
+// accumulator.LoadConfigFromCRDs: the `crds:` files (OpenAPI definitions by type name, JSON or
+// YAML); every type with kind, apiVersion and metadata properties is a kind (named after the
+// type's last dotted part) whose x-kubernetes-* extensions become field specs.
+TransformerConfig loadConfigFromCrds(const Loader& ldr, const std::vector<std::string>& paths) {
+  TransformerConfig tc;
+  for (const auto& path : paths) {
+    const std::string content = ldr.load(path);
+    core::Value types;
+    try {
+      types = core::parseYaml(content);
+    } catch (const std::exception& e) {
+      throw KustomizeError("unable to parse open API definition from '" + path + "': " + e.what());
+    }
+    if (!types.isObject()) {
+      throw KustomizeError("unable to parse open API definition from '" + path +
+                           "': not a map of type names to definitions");
+    }
+    for (const auto& [name, api] : types.asObject()) {
+      const core::Value& props = api["Schema"]["properties"];
+      if (!props.isObject() || !props.asObject().contains("kind") ||
+          !props.asObject().contains("apiVersion") || !props.asObject().contains("metadata")) {
+        continue;
+      }
+      TransformerConfig one;
+      loadCrdIntoConfig(one, Gvk{"", "", name.substr(name.rfind('.') + 1)}, types, name, {}, 0);
+      tc.merge(one);
+    }
+  }
+  return tc;
+}
+
 }  // namespace
 
 void ResAccumulator::mergeAccumulator(const ResAccumulator& other) {
@@ -155,12 +235,30 @@ ResAccumulator KustTarget::accumulateTarget(ResAccumulator ra) {
   } catch (const KustomizeError& e) {
     rethrowPrefixed("accumulating resources: ", e);
   }
+  // builtinconfig.MakeTransformerConfig: the configuration files merged together, then into the
+  // defaults; then the CRDs' specs (each merge sorts, which decides the duplicates kept).
   TransformerConfig tc = TransformerConfig::defaults();
-  for (const auto& path : k_.configurations) {
-    core::Value v = core::parseYaml(ldr_.load(path), {.schema = core::YamlSchema::Kubernetes});
-    tc.merge(TransformerConfig::fromValue(v));
+  if (!k_.configurations.empty()) {
+    TransformerConfig files;
+    for (const auto& path : k_.configurations) {
+      core::Value v = core::parseYaml(ldr_.load(path), {.schema = core::YamlSchema::Kubernetes});
+      files.merge(TransformerConfig::fromValue(v));
+    }
+    tc.merge(files);
   }
   ra.config.merge(tc);
+  if (!k_.crds.empty()) {
+    TransformerConfig crds;
+    try {
+      crds = loadConfigFromCrds(ldr_, k_.crds);
+    } catch (const KustomizeError& e) {
+      std::string list;
+      for (const auto& c : k_.crds)
+        list += (list.empty() ? "" : " ") + c;
+      rethrowPrefixed("loading CRDs [" + list + "]: ", e);
+    }
+    ra.config.merge(crds);
+  }
   runGenerators(ra);
   try {
     accumulateComponents(ra, k_.components);

@@ -287,32 +287,8 @@ void sortResources(ResMap& m, const SortOptions& options) {
     }
     return;
   }
-  static const std::vector<std::string> kFirst = {"Namespace",
-                                                  "ResourceQuota",
-                                                  "StorageClass",
-                                                  "CustomResourceDefinition",
-                                                  "ServiceAccount",
-                                                  "PodSecurityPolicy",
-                                                  "Role",
-                                                  "ClusterRole",
-                                                  "RoleBinding",
-                                                  "ClusterRoleBinding",
-                                                  "ConfigMap",
-                                                  "Secret",
-                                                  "Endpoints",
-                                                  "Service",
-                                                  "LimitRange",
-                                                  "PriorityClass",
-                                                  "PersistentVolume",
-                                                  "PersistentVolumeClaim",
-                                                  "Deployment",
-                                                  "StatefulSet",
-                                                  "CronJob",
-                                                  "PodDisruptionBudget"};
-  static const std::vector<std::string> kLast = {"MutatingWebhookConfiguration",
-                                                 "ValidatingWebhookConfiguration"};
-  const auto& first = options.hasLegacyOptions ? options.orderFirst : kFirst;
-  const auto& last = options.hasLegacyOptions ? options.orderLast : kLast;
+  const auto& first = options.hasLegacyOptions ? options.orderFirst : defaultOrderFirst();
+  const auto& last = options.hasLegacyOptions ? options.orderLast : defaultOrderLast();
   std::map<std::string, int> order;
   for (std::size_t i = 0; i < first.size(); ++i)
     order[first[i]] = -static_cast<int>(first.size()) + static_cast<int>(i);

@@ -50,7 +50,10 @@ struct TransformerConfig {
   static TransformerConfig defaults();
   // Parses a `configurations:` file (the same keys, in YAML).
   static TransformerConfig fromValue(const core::Value& v);
+  // Merges other's specs in (an equivalent spec already present wins), then sorts every slice.
   void merge(const TransformerConfig& other);
+  // Each slice (and nameReference) stably sorted by Gvk::isLessThan.
+  void sortFields();
 };
 
 FieldSpec fieldSpecFromValue(const core::Value& v);

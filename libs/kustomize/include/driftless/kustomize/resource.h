@@ -26,8 +26,15 @@ struct Gvk {
   [[nodiscard]] bool isSelected(const Gvk& selector) const;
   // Known cluster-scoped built-in types (kyaml's built-in schema).
   [[nodiscard]] bool isClusterScoped() const;
+  // resid.Gvk.IsLessThan: the default kind order (defaultOrderFirst/Last), then
+  // `group_version_kind` with ~G/~V/~K for empty parts (so wildcards sort last).
+  [[nodiscard]] bool isLessThan(const Gvk& o) const;
   friend bool operator==(const Gvk&, const Gvk&) = default;
 };
+
+// The kinds kustomize's legacy order puts first and last (resid's orderFirst/orderLast).
+const std::vector<std::string>& defaultOrderFirst();
+const std::vector<std::string>& defaultOrderLast();
 
 struct ResId {
   Gvk gvk;
