@@ -266,6 +266,11 @@ void TransformerConfig::sortFields() {
 }
 
 TransformerConfig TransformerConfig::defaults() {
+  static const TransformerConfig kDefaults = makeDefaults();
+  return kDefaults;
+}
+
+TransformerConfig TransformerConfig::makeDefaults() {
   TransformerConfig c;
   c.namePrefix = {fs("metadata/name")};
   c.nameSuffix = {fs("metadata/name")};

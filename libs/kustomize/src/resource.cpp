@@ -173,11 +173,31 @@ bool Gvk::isLessThan(const Gvk& o) const {
     return it == kOrder.end() ? 0 : it->second;
   };
   if (rank(kind) != rank(o.kind)) return rank(kind) < rank(o.kind);
-  auto text = [](const Gvk& g) {
-    return (g.group.empty() ? "~G" : g.group) + "_" + (g.version.empty() ? "~V" : g.version) + "_" +
-           (g.kind.empty() ? "~K" : g.kind);
+  // `group_version_kind` (~G, ~V, ~K for empty parts) compared as strings, without building them.
+  struct Chars {
+    std::array<std::string_view, 5> parts;
+    std::size_t part = 0, pos = 0;
+    int next() {
+      while (part < parts.size() && pos == parts[part].size()) {
+        ++part;
+        pos = 0;
+      }
+      return part < parts.size() ? static_cast<unsigned char>(parts[part][pos++]) : -1;
+    }
   };
-  return text(*this) < text(o);
+  auto chars = [](const Gvk& g) {
+    return Chars{{g.group.empty() ? std::string_view("~G") : std::string_view(g.group), "_",
+                  g.version.empty() ? std::string_view("~V") : std::string_view(g.version), "_",
+                  g.kind.empty() ? std::string_view("~K") : std::string_view(g.kind)}};
+  };
+  Chars a = chars(*this);
+  Chars b = chars(o);
+  while (true) {
+    const int x = a.next();
+    const int y = b.next();
+    if (x != y) return x < y;
+    if (x < 0) return false;
+  }
 }
 
 bool Gvk::isClusterScoped() const {

@@ -47,6 +47,7 @@ struct TransformerConfig {
   FsSlice replicas;
   std::vector<NameBackReferences> nameReference;
 
+  // kustomize's built-in field specs (built once, sorted; a copy).
   static TransformerConfig defaults();
   // Parses a `configurations:` file (the same keys, in YAML).
   static TransformerConfig fromValue(const core::Value& v);
@@ -54,6 +55,9 @@ struct TransformerConfig {
   void merge(const TransformerConfig& other);
   // Each slice (and nameReference) stably sorted by Gvk::isLessThan.
   void sortFields();
+
+ private:
+  static TransformerConfig makeDefaults();
 };
 
 FieldSpec fieldSpecFromValue(const core::Value& v);
