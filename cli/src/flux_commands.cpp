@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -1197,6 +1198,17 @@ std::string readFile(const std::string& path, const std::string& what) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A whole decimal number within [min, max], or an error naming what it is.
+int numberFlag(const std::string& text, const std::string& what, int min, int max) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw core::Error("invalid " + what + " '" + text + "', must be a number from " +
+                      std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
 // `create secret git NAME --url URL`: for ssh:// a deploy key (generated, or --private-key-file)
 // and the host's keys; for http(s):// basic auth or a bearer token, and --ca-file. The Secret
 // holds flux's keys (identity, identity.pub, known_hosts, username, password, bearerToken,
@@ -1223,7 +1235,8 @@ int createSecretGit(const Globals& g) {
     if (const auto colon = authority.rfind(':');
         colon != std::string::npos && authority.find(']') == std::string::npos) {
       host = authority.substr(0, colon);
-      port = static_cast<std::uint16_t>(std::stoi(authority.substr(colon + 1)));
+      port =
+          static_cast<std::uint16_t>(numberFlag(authority.substr(colon + 1), "url port", 1, 65535));
     }
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     git::SshKeyPair pair;
@@ -1241,7 +1254,7 @@ int createSecretGit(const Globals& g) {
                           "', must be one of ecdsa, rsa, ed25519");
       }
       options.ecdsaCurve = g.sshEcdsaCurve;
-      options.rsaBits = std::stoi(g.sshRsaBits);
+      options.rsaBits = numberFlag(g.sshRsaBits, "--ssh-rsa-bits", 1, 1 << 16);
       pair = git::generateSshKeyPair(options);
     }
     data["identity"] = pair.privateKey;
