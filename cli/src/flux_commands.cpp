@@ -22,6 +22,7 @@
 #include "driftless/core/json.h"
 #include "driftless/core/log.h"
 #include "driftless/core/temp_dir.h"
+#include "driftless/core/text.h"
 #include "driftless/core/time.h"
 #include "driftless/core/yaml.h"
 #include "driftless/git/ssh_keys.h"
@@ -359,43 +360,45 @@ std::string truncateHex(const std::string& s) {
   return out;
 }
 
-// tablewriter as flux configures it: left-aligned cells padded to the column width, separated
-// by a tab, headers upper-cased.
+std::vector<std::string> upperCased(std::vector<std::string> header) {
+  for (auto& h : header)
+    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+  return header;
+}
+
+// One tablewriter line as flux configures it: cells left-aligned and padded to their column's
+// width, separated by a tab, trailing blanks trimmed.
+std::string tableLine(const std::vector<std::string>& row, const std::vector<std::size_t>& width) {
+  std::string line;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    line += row[i];
+    if (i < width.size() && width[i] > row[i].size()) line.append(width[i] - row[i].size(), ' ');
+    line += '\t';
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+    line.pop_back();
+  return line;
+}
+
+// A flux table: the header upper-cased, every column as wide as its widest cell.
 void printTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
+  const std::vector<std::string> upper = upperCased(header);
   std::vector<std::size_t> width(header.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
-    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
       width[i] = std::max(width[i], row[i].size());
-    }
   };
-  std::vector<std::string> upper = header;
-  for (auto& h : upper)
-    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
   measure(upper);
   for (const auto& r : rows)
     measure(r);
-  auto print = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      std::string cell = row[i];
-      cell.resize(std::max(cell.size(), width[i]), ' ');
-      line += cell;
-      line += '\t';
-    }
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
-      line.pop_back();
-    std::cout << line << '\n';
-  };
-  print(upper);
+  std::cout << tableLine(upper, width) << '\n';
   for (const auto& r : rows)
-    print(r);
+    std::cout << tableLine(r, width) << '\n';
 }
 
 std::string lowerKind(const Kind& k) {
-  std::string lower = k.kind;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower;
+  return core::asciiLower(k.kind);
 }
 
 // The revision `flux get` shows: the artifact's for sources, the last applied for
@@ -470,22 +473,15 @@ std::vector<std::string> headerOf(const std::string& kind, bool allNamespaces) {
 // that is too old).
 int watchTable(kube::Client& client, const Globals& g, const Kind& k, const std::string& only) {
   const std::string ns = g.allNamespaces ? "" : g.namespace_;
-  std::vector<std::string> header = headerOf(k.kind, g.allNamespaces);
-  for (auto& h : header)
-    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+  const std::vector<std::string> header = upperCased(headerOf(k.kind, g.allNamespaces));
   // Rows after the first table are padded to at least the header's widths.
-  std::map<std::string, std::string> shown;  // namespace/name -> the last row printed
+  std::vector<std::size_t> width;
+  for (const auto& h : header)
+    width.push_back(h.size());
   auto printRow = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      std::string cell = row[i];
-      if (i < header.size()) cell.resize(std::max(cell.size(), header[i].size()), ' ');
-      line += cell + '\t';
-    }
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
-      line.pop_back();
-    std::cout << line << std::endl;
+    std::cout << tableLine(row, width) << std::endl;
   };
+  std::map<std::string, std::string> shown;  // namespace/name -> the last row printed
   // Watch events for writes that change nothing shown (e.g. lastHandledReconcileAt) are skipped.
   auto printChanged = [&](const core::Value& item) {
     const auto row = rowOf(k, item, g.allNamespaces, false);
@@ -724,8 +720,7 @@ int suspendOrResume(const Globals& g, bool suspend) {
   } else {
     throw core::Error("a name or --all is required");
   }
-  std::string lower = k.kind;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  const std::string lower = lowerKind(k);
   for (const auto& name : targets) {
     getObject(*client, k, g.namespace_, name);
     say("►", std::string(suspend ? "suspending " : "resuming ") + lower + " " + name + " in " +
@@ -832,40 +827,23 @@ int deleteCommand(const Globals& g) {
 }
 
 // A kind or resource name as typed (Deployment, deployment, deployments, deployment.apps,
-// HelmRelease) to its mapping: the core group first, then the groups users name most.
+// HelmRelease) to its mapping, as kubectl resolves it.
 kube::RestMapping traceMapping(kube::Client& client, const std::string& kind,
                                const std::string& apiVersion) {
   if (!apiVersion.empty()) {
     return client.restMapper().mappingFor(kube::GroupVersionKind::fromApiVersion(apiVersion, kind));
   }
-  std::string resource = kind;
-  std::transform(resource.begin(), resource.end(), resource.begin(), ::tolower);
-  std::vector<std::string> groups;
-  if (const auto dot = resource.find('.'); dot != std::string::npos) {
-    groups.push_back(resource.substr(dot + 1));
-    resource.resize(dot);
-  } else {
-    groups = {"",
-              "apps",
-              "batch",
-              "networking.k8s.io",
-              "rbac.authorization.k8s.io",
-              "policy",
-              "autoscaling",
-              "apiextensions.k8s.io",
-              "kustomize.toolkit.fluxcd.io",
-              "helm.toolkit.fluxcd.io",
-              "source.toolkit.fluxcd.io",
-              "notification.toolkit.fluxcd.io"};
-  }
-  for (const auto& group : groups) {
-    try {
-      return client.restMapper().mappingForResource({group, "", resource});
-    } catch (const kube::NoMatchError&) {
+  const std::string resource = core::asciiLower(kind);
+  try {
+    if (const auto dot = resource.find('.'); dot != std::string::npos) {
+      return client.restMapper().mappingForResource(
+          {resource.substr(dot + 1), "", resource.substr(0, dot)});
     }
+    return client.restMapper().mappingForResourceInAnyGroup(resource);
+  } catch (const kube::NoMatchError&) {
+    throw core::Error("the server doesn't have a resource type \"" + kind +
+                      "\" (name it as KIND/NAME with --api-version, or RESOURCE.GROUP/NAME)");
   }
-  throw core::Error("the server doesn't have a resource type \"" + kind +
-                    "\" (name it as KIND/NAME with --api-version, or RESOURCE.GROUP/NAME)");
 }
 
 // The Flux owner (name, namespace) from a labelled object, following owner references.
@@ -899,13 +877,16 @@ std::string goTime(const std::string& rfc3339) {
   return rfc3339;
 }
 
-// The `Status:` and `Message:` lines of one trace block, padded to `width`.
+// `Label:` padded to `width` (at least one space after the colon), as flux trace aligns fields.
+std::string traceField(const std::string& label, std::size_t width) {
+  std::string f = label + ":";
+  f.resize(std::max(f.size() + 1, width), ' ');
+  return f;
+}
+
+// The `Status:` and `Message:` lines of one trace block.
 std::string traceStatus(const core::Value& obj, std::size_t width) {
-  auto field = [&](const std::string& label) {
-    std::string f = label + ":";
-    f.resize(std::max(f.size() + 1, width), ' ');
-    return f;
-  };
+  auto field = [&](const std::string& label) { return traceField(label, width); };
   const core::Value* ready = condition(obj, "Ready");
   if (ready == nullptr) return field("Status") + "Unknown\n";
   const bool failed = (*ready)["status"].stringOr() == "False";
@@ -918,11 +899,7 @@ std::string traceStatus(const core::Value& obj, std::size_t width) {
 std::string traceBlock(const core::Value& obj, const std::string& kind,
                        const std::vector<std::pair<std::string, std::string>>& lines,
                        std::size_t width) {
-  auto field = [&](const std::string& label) {
-    std::string f = label + ":";
-    f.resize(std::max(f.size() + 1, width), ' ');
-    return f;
-  };
+  auto field = [&](const std::string& label) { return traceField(label, width); };
   std::string out = "---\n" + field(kind) + obj["metadata"]["name"].stringOr() + "\n" +
                     field("Namespace") + obj["metadata"]["namespace"].stringOr() + "\n";
   for (const auto& [label, value] : lines) {
@@ -1227,18 +1204,6 @@ int createSecretGit(const Globals& g) {
   core::Value data = core::Value::object();  // key -> plain text
   std::string deployKey;
   if (scheme == "ssh") {
-    std::string authority = g.url.substr(sep + 3);
-    authority.resize(std::min(authority.size(), authority.find('/')));
-    if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-    std::string host = authority;
-    std::uint16_t port = 22;
-    if (const auto colon = authority.rfind(':');
-        colon != std::string::npos && authority.find(']') == std::string::npos) {
-      host = authority.substr(0, colon);
-      port =
-          static_cast<std::uint16_t>(numberFlag(authority.substr(colon + 1), "url port", 1, 65535));
-    }
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     git::SshKeyPair pair;
     if (!g.privateKeyFile.empty()) {
       pair.privateKey = readFile(g.privateKeyFile, "private key file");
@@ -1259,7 +1224,7 @@ int createSecretGit(const Globals& g) {
     }
     data["identity"] = pair.privateKey;
     data["identity.pub"] = pair.publicKey;
-    data["known_hosts"] = git::scanKnownHosts(host, port, std::chrono::seconds(30));
+    data["known_hosts"] = git::scanKnownHosts(g.url, std::chrono::seconds(30));
     if (!g.password.empty()) data["password"] = g.password;  // the key's passphrase
     deployKey = pair.publicKey.substr(0, pair.publicKey.find('\n'));
   } else if (scheme == "http" || scheme == "https") {

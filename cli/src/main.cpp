@@ -2,6 +2,7 @@
 // (flux_commands.cpp), and the shared libraries' tools usable from scripts (apiserver,
 // kustomize build, convert, semver).
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -201,28 +202,22 @@ int kustomize(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 2 && args[0] == "help") {
-    if (auto help = driftless::cli::commandHelp(args[1])) {
-      std::cout << *help;
-      return 0;
-    }
-  }
+  auto printHelp = [](const std::string& command) {
+    const auto help = driftless::cli::commandHelp(command);
+    if (help) std::cout << *help;
+    return help.has_value();
+  };
+  if (args.size() == 2 && args[0] == "help" && printHelp(args[1])) return 0;
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
   }
   std::string cmd = args[0];
   args.erase(args.begin());
-  if (cmd != "up" && cmd != "down") {  // these two print their own help
-    for (const auto& a : args) {
-      if (a == "--help" || a == "-h") {
-        if (auto help = driftless::cli::commandHelp(cmd)) {
-          std::cout << *help;
-          return 0;
-        }
-      }
-    }
-  }
+  const bool wantsHelp = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                         std::find(args.begin(), args.end(), "-h") != args.end();
+  // `up` and `down` print their own help.
+  if (wantsHelp && cmd != "up" && cmd != "down" && printHelp(cmd)) return 0;
   try {
     if (cmd == "version" || cmd == "--version") {
       std::cout << "driftless " << DRIFTLESS_VERSION << '\n';

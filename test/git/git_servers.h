@@ -83,7 +83,6 @@ class SshServer {
   SshServer(const std::filesystem::path& root, const std::string& clientPublicKey);
   [[nodiscard]] bool available() const noexcept { return process_ != nullptr; }
   [[nodiscard]] std::string url(const std::string& repo) const;
-  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   // `[127.0.0.1]:port <type> <key>` for the server's host key.
   [[nodiscard]] std::string knownHosts() const;
   [[nodiscard]] const std::string& whyUnavailable() const noexcept { return why_; }

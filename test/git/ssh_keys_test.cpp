@@ -68,7 +68,7 @@ TEST_CASE("SSH key pairs are OpenSSH- and libgit2-compatible", "[git][ssh_keys]"
       const SshServer server(FixtureRepos::get().root(), pair.publicKey);
       if (!server.available()) SKIP("ssh test skipped: " + server.whyUnavailable());
       const std::string scanned =
-          driftless::git::scanKnownHosts("127.0.0.1", server.port(), std::chrono::seconds(10));
+          driftless::git::scanKnownHosts(server.url("repo.git"), std::chrono::seconds(10));
       CHECK_THAT(scanned, ContainsSubstring(keyOnly(server.knownHosts())));
       TempDir dir;
       driftless::git::CheckoutOptions opts;
@@ -101,7 +101,9 @@ TEST_CASE("SSH keys: bad options and inputs are explained", "[git][ssh_keys]") {
   CHECK(driftless::git::sshPublicKeyOf(sh("cat " + file.string())) + "" ==
         keyOnly(sh("cat " + file.string() + ".pub")) + "\n");
   // Nothing listening: a clear error within the timeout.
-  CHECK_THROWS_WITH(driftless::git::scanKnownHosts("127.0.0.1", driftless::test::git::freePort(),
-                                                   std::chrono::seconds(2)),
-                    ContainsSubstring("no host keys found for 127.0.0.1:"));
+  CHECK_THROWS_WITH(
+      driftless::git::scanKnownHosts(
+          "ssh://git@127.0.0.1:" + std::to_string(driftless::test::git::freePort()) + "/repo.git",
+          std::chrono::seconds(2)),
+      ContainsSubstring("no host keys found for 127.0.0.1:"));
 }

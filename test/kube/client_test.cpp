@@ -274,6 +274,9 @@ TEST_CASE("RestMapper", "[kube][client]") {
   CHECK_FALSE(mapper.mappingFor({"", "v1", "Namespace"}).namespaced);
   CHECK(mapper.mappingForResource({"apps", "", "deploy"}).gvk == kDeployment);
   CHECK(mapper.mappingForResource({"", "v1", "configmap"}).gvk == kConfigMap);
+  CHECK(mapper.mappingForResourceInAnyGroup("deployment").gvk == kDeployment);
+  CHECK(mapper.mappingForResourceInAnyGroup("cm").gvk == kConfigMap);
+  CHECK_THROWS_AS(mapper.mappingForResourceInAnyGroup("nothings"), NoMatchError);
 
   CHECK_THROWS_AS(mapper.mappingFor(kWidget), NoMatchError);
   // Created through the client; the mapper learns the kind on its next miss.

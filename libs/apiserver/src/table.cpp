@@ -1,10 +1,10 @@
 #include "table.h"
 
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 
 #include "driftless/core/json.h"
+#include "driftless/core/text.h"
 
 namespace driftless::apiserver {
 
@@ -251,10 +251,8 @@ std::vector<BuiltinColumn> builtinColumns(const ResourceInfo& r) {
          0, [](const core::Value& o) -> core::Value { return stringAt(o["reason"], ""); }},
         {"Object", "string", "The object that this event is about.", 0,
          [](const core::Value& o) -> core::Value {
-           std::string kind = stringAt(o["involvedObject"]["kind"], "");
-           for (auto& c : kind)
-             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-           return kind + "/" + stringAt(o["involvedObject"]["name"], "");
+           return core::asciiLower(stringAt(o["involvedObject"]["kind"], "")) + "/" +
+                  stringAt(o["involvedObject"]["name"], "");
          }},
         {"Subobject", "string", "The field of the object this event is about.", 1,
          [](const core::Value& o) -> core::Value {

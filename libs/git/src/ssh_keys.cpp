@@ -23,6 +23,7 @@
 
 #include "driftless/core/base64.h"
 #include "driftless/core/error.h"
+#include "transport.h"
 
 extern char** environ;
 
@@ -288,8 +289,10 @@ std::string sshPublicKeyOf(const std::string& privateKey) {
   return authorizedKey(pkey.get());
 }
 
-std::string scanKnownHosts(const std::string& host, std::uint16_t port,
-                           std::chrono::seconds timeout) {
+std::string scanKnownHosts(const std::string& sshUrl, std::chrono::seconds timeout) {
+  const detail::GitUrl url = detail::parseGitUrl(sshUrl);
+  if (url.scheme != "ssh") throw core::Error("'" + sshUrl + "' is not an ssh:// URL");
+  const std::string& host = url.host;
   if (host.empty() || host.front() == '-') throw core::Error("invalid host '" + host + "'");
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw core::Error(std::string("pipe: ") + std::strerror(errno));
@@ -298,7 +301,7 @@ std::string scanKnownHosts(const std::string& host, std::uint16_t port,
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   const std::string seconds = std::to_string(std::max<std::int64_t>(1, timeout.count()));
-  const std::string portText = std::to_string(port);
+  const std::string portText = std::to_string(url.port);
   std::vector<std::string> argv = {"ssh-keyscan", "-T", seconds, "-p", portText, host};
   std::vector<char*> cargv;
   for (auto& a : argv)

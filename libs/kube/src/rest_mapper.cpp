@@ -84,6 +84,28 @@ RestMapping RestMapperImpl::mappingForResource(const GroupVersionResource& gvr) 
                      (gv.empty() ? "" : " in version \"" + gv + "\""));
 }
 
+RestMapping RestMapperImpl::mappingForResourceInAnyGroup(const std::string& resource) {
+  const auto start = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto find = [&]() -> const RestMapping* {
+    const RestMapping* found = nullptr;
+    for (const auto& e : entries_) {
+      const RestMapping& m = e.mapping;
+      if (m.gvr.resource != resource &&
+          std::find(e.aliases.begin(), e.aliases.end(), resource) == e.aliases.end()) {
+        continue;
+      }
+      if (m.gvr.group.empty()) return &m;
+      if (found == nullptr) found = &m;
+    }
+    return found;
+  };
+  if (const RestMapping* m = loaded_ ? find() : nullptr) return *m;
+  refreshLocked(start);
+  if (const RestMapping* m = find()) return *m;
+  throw NoMatchError("the server doesn't have a resource type \"" + resource + "\"");
+}
+
 void RestMapperImpl::reset() {
   std::lock_guard lock(mutex_);
   entries_.clear();

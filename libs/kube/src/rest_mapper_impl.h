@@ -26,6 +26,7 @@ class RestMapperImpl : public RestMapper {
 
   RestMapping mappingFor(const GroupVersionKind& gvk) override;
   RestMapping mappingForResource(const GroupVersionResource& gvr) override;
+  RestMapping mappingForResourceInAnyGroup(const std::string& resource) override;
   void reset() override;
 
   // How many discovery rounds ran (for tests).

@@ -46,4 +46,16 @@ RestMapping StaticRestMapper::mappingForResource(const GroupVersionResource& gvr
                      (gv.empty() ? "" : " in version \"" + gv + "\""));
 }
 
+RestMapping StaticRestMapper::mappingForResourceInAnyGroup(const std::string& resource) {
+  std::lock_guard lock(mutex_);
+  const RestMapping* found = nullptr;
+  for (const auto& m : mappings_) {
+    if (m.gvr.resource != resource) continue;
+    if (m.gvr.group.empty()) return m;
+    if (found == nullptr) found = &m;
+  }
+  if (found != nullptr) return *found;
+  throw NoMatchError("the server doesn't have a resource type \"" + resource + "\"");
+}
+
 }  // namespace driftless::kube

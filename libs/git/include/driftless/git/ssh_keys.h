@@ -30,9 +30,9 @@ SshKeyPair generateSshKeyPair(const SshKeyOptions& options);
 // OpenSSH format (its public half is readable without the passphrase). Throws core::Error.
 std::string sshPublicKeyOf(const std::string& privateKey);
 
-// The host's public keys as known_hosts lines (`host type key`, `[host]:port type key` off port
-// 22), scanned with ssh-keyscan within timeout. Throws core::Error when nothing is found.
-std::string scanKnownHosts(const std::string& host, std::uint16_t port,
-                           std::chrono::seconds timeout);
+// The public keys of the server an ssh:// Git URL names, as known_hosts lines (`host type key`,
+// `[host]:port type key` off port 22), scanned with ssh-keyscan within timeout. Throws
+// core::Error for another URL or when nothing is found.
+std::string scanKnownHosts(const std::string& sshUrl, std::chrono::seconds timeout);
 
 }  // namespace driftless::git

@@ -57,6 +57,9 @@ class RestMapper {
   virtual RestMapping mappingFor(const GroupVersionKind& gvk) = 0;
   // The kind served by a resource (`resource` may also be the singular or a short name).
   virtual RestMapping mappingForResource(const GroupVersionResource& gvr) = 0;
+  // A resource named without its group, as kubectl resolves `get deployment`: the core group's
+  // when it serves one, else the first group that does (plural, singular or short name).
+  virtual RestMapping mappingForResourceInAnyGroup(const std::string& resource) = 0;
   // Forgets everything; the next lookup runs discovery again.
   virtual void reset() = 0;
 };

@@ -22,6 +22,7 @@ class StaticRestMapper : public RestMapper {
 
   RestMapping mappingFor(const GroupVersionKind& gvk) override;
   RestMapping mappingForResource(const GroupVersionResource& gvr) override;
+  RestMapping mappingForResourceInAnyGroup(const std::string& resource) override;
   // Nothing to forget: the table is all there is.
   void reset() override {}
 
